@@ -1,0 +1,276 @@
+"""The Auth0 Authentication API client: authorize URL, token grants, revocation, userinfo, JWKS.
+
+Every protocol step goes through Authlib's OAuth2Session; every HTTP call has an explicit timeout
+and its failures are translated here (ConnectionError/Timeout → 503, 5xx → 502, refusals → 403).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+from authlib.common.errors import AuthlibBaseError
+from authlib.integrations.requests_client import OAuth2Session
+from django.conf import settings
+
+from auth0client.config import ClientConfig
+from auth0client.errors import (
+    Auth0BadGatewayError,
+    Auth0UnavailableError,
+    InvalidGrantError,
+    LoginThrottledError,
+    NotAuthenticatedError,
+)
+from auth0client.http import HTTPError, HttpSession, TransportError, build_session
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+PASSWORD_REALM_GRANT = "http://auth0.com/oauth/grant-type/password-realm"  # noqa: S105
+# Answers meaning "these credentials or this code/refresh token are not good": 403, not 502.
+_REFUSALS = frozenset({"invalid_grant", "access_denied", "unauthorized", "invalid_user_password"})
+_MAX_JSON_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    """A token endpoint answer. `expires_at` is the access token's expiry (epoch seconds)."""
+
+    access_token: str
+    expires_at: int
+    id_token: str | None = None
+    refresh_token: str | None = None
+    scope: str | None = None
+
+    @classmethod
+    def from_response(cls, token: Mapping[str, Any], *, now: float) -> TokenSet:
+        access_token = token.get("access_token")
+        if not isinstance(access_token, str) or not access_token:
+            raise Auth0BadGatewayError("The identity provider answered without an access token.")
+        expires_in = token.get("expires_in")
+        lifetime = int(expires_in) if isinstance(expires_in, int | float) else 3600
+        return cls(
+            access_token=access_token,
+            expires_at=int(now) + max(lifetime, 0),
+            id_token=_optional_str(token.get("id_token")),
+            refresh_token=_optional_str(token.get("refresh_token")),
+            scope=_optional_str(token.get("scope")),
+        )
+
+
+def _optional_str(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _translated(operation: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """Turns transport and protocol failures of one provider call into the product's errors."""
+
+    def decorate(func: Callable[..., T]) -> Callable[..., T]:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> T:
+            try:
+                return func(*args, **kwargs)
+            except AuthlibBaseError as exc:
+                raise _protocol_error(operation, exc) from exc
+            except HTTPError as exc:
+                status = exc.response.status_code if exc.response is not None else 0
+                logger.warning("auth0 answered %s to %s", status, operation)
+                raise Auth0BadGatewayError(
+                    f"The identity provider failed ({status}) during {operation}; try again."
+                ) from exc
+            except TransportError as exc:
+                logger.warning("auth0 unreachable during %s: %s", operation, type(exc).__name__)
+                raise Auth0UnavailableError(
+                    f"The identity provider is not reachable ({operation}); try again shortly."
+                ) from exc
+            except ValueError as exc:
+                raise Auth0BadGatewayError(
+                    f"The identity provider sent an unreadable answer during {operation}."
+                ) from exc
+
+        return wrapper
+
+    return decorate
+
+
+def _protocol_error(operation: str, exc: AuthlibBaseError) -> Exception:
+    code = str(exc.error or "")
+    logger.info("auth0 refused %s: %s", operation, code)
+    if code == "too_many_attempts":
+        return LoginThrottledError("Too many attempts: wait a few minutes before trying again.")
+    if code in _REFUSALS:
+        return InvalidGrantError(_refusal_message(operation))
+    return Auth0BadGatewayError(f"The identity provider refused {operation} ({code}).")
+
+
+def _refusal_message(operation: str) -> str:
+    if operation == "password grant":
+        return "Wrong username or password."
+    if operation == "refresh":
+        return "The session can no longer be renewed: sign in again."
+    return "The sign-in could not be completed: start again."
+
+
+class AuthenticationClient:
+    """One configured client (`clients.<type>` of config.json) talking to its Auth0 tenant."""
+
+    def __init__(self, config: ClientConfig, http: HttpSession, *, timeout_s: float) -> None:
+        self.config = config
+        self._http = http
+        self.timeout_s = timeout_s
+
+    # --- URLs ---------------------------------------------------------------------------
+
+    def endpoint(self, path: str) -> str:
+        return f"{self.config.issuer}{path}"
+
+    def authorization_url(
+        self,
+        *,
+        state: str,
+        nonce: str,
+        code_verifier: str,
+        connection: str | None = None,
+        prompt: str | None = None,
+    ) -> str:
+        extra = {"nonce": nonce, "audience": self.config.audience}
+        extra |= {"connection": connection, "prompt": prompt}
+        url, _ = self._oauth(scoped=True).create_authorization_url(
+            self.endpoint("authorize"),
+            state=state,
+            code_verifier=code_verifier,
+            **{key: value for key, value in extra.items() if value},
+        )
+        return str(url)
+
+    def logout_url(self, *, return_to: str | None, with_client_id: bool) -> str:
+        params = {"returnTo": return_to} if return_to else {}
+        if with_client_id:
+            params["client_id"] = self.config.client_id
+        query = f"?{urlencode(params)}" if params else ""
+        return f"{self.endpoint('v2/logout')}{query}"
+
+    # --- token endpoint ------------------------------------------------------------------
+
+    @_translated("code exchange")
+    def exchange_code(self, *, code: str, code_verifier: str) -> TokenSet:
+        token = self._oauth(scoped=False).fetch_token(
+            self.endpoint("oauth/token"),
+            grant_type="authorization_code",
+            code=code,
+            code_verifier=code_verifier,
+        )
+        return TokenSet.from_response(token, now=time.time())
+
+    @_translated("password grant")
+    def password_grant(self, *, username: str, password: str, connection: str | None) -> TokenSet:
+        extra = {"realm": connection} if connection else {}
+        if self.config.audience:
+            extra["audience"] = self.config.audience
+        token = self._oauth(scoped=True).fetch_token(
+            self.endpoint("oauth/token"),
+            grant_type=PASSWORD_REALM_GRANT if connection else "password",
+            username=username,
+            password=password,
+            **extra,
+        )
+        return TokenSet.from_response(token, now=time.time())
+
+    @_translated("refresh")
+    def refresh(self, *, refresh_token: str) -> TokenSet:
+        token = self._oauth(scoped=False).refresh_token(
+            self.endpoint("oauth/token"), refresh_token=refresh_token
+        )
+        return TokenSet.from_response(token, now=time.time())
+
+    @_translated("revocation")
+    def revoke(self, *, refresh_token: str) -> None:
+        response = self._oauth(scoped=False).revoke_token(
+            self.endpoint("oauth/revoke"),
+            token=refresh_token,
+            token_type_hint="refresh_token",  # noqa: S106
+        )
+        if response.status_code >= 400:
+            logger.warning("auth0 refused the revocation: %s", response.status_code)
+
+    # --- resources -----------------------------------------------------------------------
+
+    @_translated("userinfo")
+    def userinfo(self, *, access_token: str) -> dict[str, Any]:
+        response = self._http.get(
+            self.endpoint("userinfo"),
+            headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"},
+            timeout=self.timeout_s,
+        )
+        if response.status_code in (401, 403):
+            raise NotAuthenticatedError("The access token is not valid any more: sign in again.")
+        response.raise_for_status()
+        return _json_object(response.content)
+
+    @_translated("discovery")
+    def discovery(self) -> dict[str, Any]:
+        """The provider's OpenID configuration; its issuer must be the one we trust."""
+        response = self._http.get(
+            self.endpoint(".well-known/openid-configuration"),
+            headers={"Accept": "application/json"},
+            timeout=self.timeout_s,
+        )
+        response.raise_for_status()
+        document = _json_object(response.content)
+        if document.get("issuer") != self.config.issuer:
+            raise ValueError(f"discovery names another issuer: {document.get('issuer')!r}")
+        return document
+
+    @_translated("JWKS download")
+    def jwks(self) -> dict[str, Any]:
+        response = self._http.get(
+            self.endpoint(".well-known/jwks.json"),
+            headers={"Accept": "application/json"},
+            timeout=self.timeout_s,
+        )
+        response.raise_for_status()
+        document = _json_object(response.content)
+        if not isinstance(document.get("keys"), list):
+            raise ValueError("a JWKS has a 'keys' list")
+        return document
+
+    def _oauth(self, *, scoped: bool) -> OAuth2Session:
+        oauth = OAuth2Session(
+            client_id=self.config.client_id,
+            client_secret=self.config.client_secret,
+            token_endpoint_auth_method="client_secret_post",  # noqa: S106 - a method name
+            revocation_endpoint_auth_method="client_secret_post",
+            scope=" ".join(self.config.provider_scopes) if scoped else None,
+            redirect_uri=self.config.redirect_url,
+            code_challenge_method="S256",
+            default_timeout=self.timeout_s,
+        )
+        # Share the pooled, retrying adapters of build_session() (POST is never retried).
+        for prefix, adapter in self._http.adapters.items():
+            oauth.mount(prefix, adapter)
+        return oauth
+
+
+def _json_object(content: bytes) -> dict[str, Any]:
+    if len(content) > _MAX_JSON_BYTES:
+        raise ValueError("answer too large")
+    document = json.loads(content)
+    if not isinstance(document, dict):
+        raise ValueError("not a JSON object")
+    return document
+
+
+@functools.cache
+def _shared_http() -> HttpSession:
+    return build_session()
+
+
+def get_authentication_client(config: ClientConfig) -> AuthenticationClient:
+    """The client for one configured client type (cheap: the HTTP pool is shared)."""
+    return AuthenticationClient(config, _shared_http(), timeout_s=settings.AUTH0_TIMEOUT_SECONDS)

@@ -1,0 +1,35 @@
+"""The one place that builds HTTP sessions for calls to Auth0 (or the emulator)."""
+
+from __future__ import annotations
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+# POST is never retried: authorization codes and refresh tokens are single-use.
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+
+
+def build_session(*, retries: int = 2, pool_size: int = 16) -> requests.Session:
+    """A pooled `requests.Session` that retries idempotent calls on 502/503/504 and errors."""
+    retry = Retry(
+        total=retries,
+        connect=retries,
+        read=retries,
+        backoff_factor=0.2,
+        status_forcelist=(502, 503, 504),
+        allowed_methods=IDEMPOTENT_METHODS,
+        raise_on_status=False,
+        respect_retry_after_header=False,
+    )
+    adapter = HTTPAdapter(max_retries=retry, pool_connections=pool_size, pool_maxsize=pool_size)
+    session = requests.Session()
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+# What the client modules catch without importing requests themselves (ruff TID251).
+TransportError = requests.RequestException
+HTTPError = requests.HTTPError
+HttpSession = requests.Session

@@ -1,0 +1,124 @@
+"""Who is calling: a session (cookie `sid` or an access token we issued) or a foreign bearer token.
+
+Session requests cost one store read and no provider call; JWT access tokens are validated locally;
+opaque tokens go to the provider's /userinfo once per token and USERINFO_CACHE_SECONDS.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+
+from auth0client import store
+from auth0client.claims import permissions_of, userinfo_from_claims
+from auth0client.client import get_authentication_client
+from auth0client.config import ClientConfig
+from auth0client.errors import NotAuthenticatedError
+from auth0client.services.refresh import session_ensure_fresh
+from auth0client.sessions import (
+    Session,
+    digest,
+    session_get,
+    session_get_by_sid,
+    token_index_get,
+)
+from auth0client.tokens import MAX_TOKEN_BYTES, access_token_validate, looks_like_jwt
+
+_NEGATIVE_CACHE_S = 10
+
+
+@dataclass(frozen=True)
+class Credentials:
+    sid: str | None = None
+    bearer: str | None = None
+
+    @property
+    def present(self) -> bool:
+        return bool(self.sid or self.bearer)
+
+
+@dataclass(frozen=True)
+class Authenticated:
+    user: dict[str, Any]
+    session: Session | None = None  # None for a foreign bearer token
+
+
+def session_find(credentials: Credentials) -> Session | None:
+    """The session behind the credentials, without refreshing (logout, /refreshtoken)."""
+    if credentials.bearer:
+        index = token_index_get(credentials.bearer) if _sane(credentials.bearer) else None
+        return session_get(str(index["h"])) if index else None
+    if credentials.sid:
+        return session_get_by_sid(credentials.sid)
+    return None
+
+
+def _sane(token: str) -> bool:
+    return 0 < len(token) <= MAX_TOKEN_BYTES
+
+
+def authenticate(credentials: Credentials, *, client: ClientConfig | None) -> Authenticated | None:
+    """The caller's identity; None when anonymous or unknown (401), raises 503 when unsure."""
+    if credentials.bearer:
+        return _bearer(credentials.bearer, client)
+    if credentials.sid:
+        session = session_get_by_sid(credentials.sid)
+        if session is None:
+            return None
+        fresh = session_ensure_fresh(session)
+        return Authenticated(user=fresh.user, session=fresh)
+    return None
+
+
+def _bearer(token: str, client: ClientConfig | None) -> Authenticated | None:
+    if not _sane(token):
+        return None
+    index = token_index_get(token)
+    if index is not None:
+        return _issued_token(token, index)
+    if client is None:
+        return None
+    user = _jwt_user(token, client) if looks_like_jwt(token) else _opaque_user(token, client)
+    return Authenticated(user=user) if user else None
+
+
+def _issued_token(token: str, index: dict[str, Any]) -> Authenticated | None:
+    session = session_get(str(index["h"]))
+    if session is None:
+        return None
+    if token == session.access_token:
+        fresh = session_ensure_fresh(session)
+        return Authenticated(user=fresh.user, session=fresh)
+    if int(index.get("exp", 0)) > time.time():
+        return Authenticated(user=session.user, session=session)
+    raise NotAuthenticatedError("The access token has expired: renew it with /refreshtoken.")
+
+
+def _jwt_user(token: str, client: ClientConfig) -> dict[str, Any]:
+    auth = get_authentication_client(client)
+    claims = access_token_validate(token, client=client, fetch=auth.jwks)
+    namespaces = settings.AUTH0_SERVICE_CONFIG.custom_claims_namespaces
+    return userinfo_from_claims(claims, namespaces=namespaces, permissions=permissions_of(claims))
+
+
+def _opaque_user(token: str, client: ClientConfig) -> dict[str, Any] | None:
+    cache_key = store.key("userinfo", digest(f"{client.issuer} {token}"))
+    cached = store.get(cache_key)
+    if isinstance(cached, dict):
+        return cached.get("user")
+    try:
+        answer = get_authentication_client(client).userinfo(access_token=token)
+    except NotAuthenticatedError:
+        store.put(cache_key, {"user": None}, _NEGATIVE_CACHE_S)
+        return None
+    if not isinstance(answer.get("sub"), str) or not answer["sub"]:
+        return None
+    namespaces = settings.AUTH0_SERVICE_CONFIG.custom_claims_namespaces
+    user = userinfo_from_claims(answer, namespaces=namespaces)
+    ttl = settings.AUTH0_SESSIONS.userinfo_cache_s
+    if ttl > 0:
+        store.put(cache_key, {"user": user}, ttl)
+    return user

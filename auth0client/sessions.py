@@ -1,0 +1,235 @@
+"""Server-side sessions: records, the access-token and per-user indexes, encrypted refresh tokens.
+
+A session is stored under the SHA-256 of its id (`handle`): the store never holds a usable cookie
+value. Refresh tokens are encrypted at rest with a Fernet key derived from SECRET_KEY (HKDF).
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import re
+import time
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from authlib.common.security import generate_token
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+
+from auth0client import store
+
+SID_LENGTH = 43  # generate_token(43): ~256 bits from a CSPRNG (ASVS v5 V7.2.3)
+_SID_RE = re.compile(rf"^[A-Za-z0-9]{{{SID_LENGTH}}}$")
+_TOUCH_INTERVAL_S = 60
+_USER_INDEX_LOCK_S = 5
+
+
+def digest(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def sid_is_well_formed(sid: str) -> bool:
+    """Checked before any store access: junk cookies cost no round trip (CVE-2024-24814)."""
+    return bool(_SID_RE.match(sid))
+
+
+# --- refresh-token encryption ---------------------------------------------------------------
+
+
+def _fernet_key(secret: str) -> bytes:
+    hkdf = HKDF(
+        algorithm=hashes.SHA256(),
+        length=32,
+        salt=b"authgw.auth0client",
+        info=b"refresh-token-encryption",
+    )
+    return base64.urlsafe_b64encode(hkdf.derive(secret.encode("utf-8")))
+
+
+@functools.cache
+def _cipher(secret: str, fallbacks: tuple[str, ...]) -> MultiFernet:
+    return MultiFernet([Fernet(_fernet_key(key)) for key in (secret, *fallbacks)])
+
+
+def _current_cipher() -> MultiFernet:
+    return _cipher(settings.SECRET_KEY, tuple(getattr(settings, "SECRET_KEY_FALLBACKS", ())))
+
+
+def encrypt(value: str | None) -> str | None:
+    return _current_cipher().encrypt(value.encode()).decode() if value else None
+
+
+def decrypt(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        return _current_cipher().decrypt(value.encode()).decode()
+    except InvalidToken:
+        return None  # SECRET_KEY rotated away: the session can no longer refresh
+
+
+# --- records --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Session:
+    """One signed-in browser or API client. `user` is the userinfo answer (sub, groups, ...)."""
+
+    handle: str
+    client_type: str
+    user: dict[str, Any]
+    access_token: str
+    expires_at: int
+    id_token: str | None
+    sealed_refresh_token: str | None  # Fernet-encrypted; decrypted only when it is used
+    created_at: int
+    last_seen: int
+    generation: int = 0
+    refresh_failed_at: int = 0
+    # The digest of the access token this one replaced, and when: concurrent /refreshtoken
+    # callers holding it get the new tokens for a short grace period, not a 401.
+    previous_token: str | None = None
+    refreshed_at: int = 0
+
+    @property
+    def user_id(self) -> str:
+        return str(self.user["sub"])
+
+    @property
+    def refresh_token(self) -> str | None:
+        return decrypt(self.sealed_refresh_token)
+
+
+def _record(session: Session) -> dict[str, Any]:
+    return asdict(session)
+
+
+def _session(record: Any) -> Session | None:
+    if not isinstance(record, dict):
+        return None
+    try:
+        return Session(**record)
+    except TypeError:
+        return None  # a record from an incompatible version: treat as signed out
+
+
+def _remaining_s(session: Session, now: int) -> int:
+    sessions = settings.AUTH0_SESSIONS
+    absolute = session.created_at + sessions.duration_s - now
+    idle = session.last_seen + sessions.idle_s - now
+    return min(absolute, idle)
+
+
+def _session_key(handle: str) -> str:
+    return store.key("session", handle)
+
+
+def _token_key(access_token: str) -> str:
+    return store.key("at", digest(access_token))
+
+
+def _user_key(user_id: str) -> str:
+    return store.key("user", digest(user_id))
+
+
+# --- operations -----------------------------------------------------------------------------
+
+
+def session_create(
+    *, client_type: str, user: dict[str, Any], tokens: Any, now: int | None = None
+) -> tuple[str, Session]:
+    """A new session with a new id (no fixation); returns (sid, session)."""
+    now = int(now or time.time())
+    sid = generate_token(SID_LENGTH)
+    session = Session(
+        handle=digest(sid),
+        client_type=client_type,
+        user=user,
+        access_token=tokens.access_token,
+        expires_at=tokens.expires_at,
+        id_token=tokens.id_token,
+        sealed_refresh_token=encrypt(tokens.refresh_token),
+        created_at=now,
+        last_seen=now,
+    )
+    session_save(session, now=now)
+    _user_index_add(session.user_id, session.handle)
+    return sid, session
+
+
+def session_save(session: Session, *, now: int | None = None) -> None:
+    now = int(now or time.time())
+    store.put(_session_key(session.handle), _record(session), _remaining_s(session, now))
+    # The index lives as long as the session may (idle time is enforced by the session itself).
+    absolute = session.created_at + settings.AUTH0_SESSIONS.duration_s - now
+    index = {"h": session.handle, "exp": session.expires_at}
+    store.put(_token_key(session.access_token), index, absolute)
+
+
+def session_get(handle: str, *, now: int | None = None) -> Session | None:
+    """The live session, or None when unknown or past its absolute or idle limit."""
+    now = int(now or time.time())
+    session = _session(store.get(_session_key(handle)))
+    if session is None:
+        return None
+    if _remaining_s(session, now) <= 0:
+        session_delete(session)
+        return None
+    if now - session.last_seen >= _TOUCH_INTERVAL_S:
+        session = replace(session, last_seen=now)
+        store.put(_session_key(handle), _record(session), _remaining_s(session, now))
+    return session
+
+
+def session_get_by_sid(sid: str, *, now: int | None = None) -> Session | None:
+    return session_get(digest(sid), now=now) if sid_is_well_formed(sid) else None
+
+
+def token_index_get(access_token: str) -> dict[str, Any] | None:
+    """`{"h": handle, "exp": expiry}` of an access token this product issued, else None."""
+    index = store.get(_token_key(access_token))
+    return index if isinstance(index, dict) and "h" in index else None
+
+
+def session_delete(session: Session) -> None:
+    """Deletes the session for every process sharing the store (logout, revocation)."""
+    store.delete(_session_key(session.handle))
+    store.delete(_token_key(session.access_token))
+    _user_index_remove(session.user_id, session.handle)
+
+
+def user_sessions_end(user_id: str) -> int:
+    """Ends every session of a user (blocked, deleted, password changed); returns how many."""
+    handles = _user_handles(user_id)
+    ended = 0
+    for handle in handles:
+        session = _session(store.get(_session_key(handle)))
+        if session is not None:
+            session_delete(session)
+            ended += 1
+    store.delete(_user_key(user_id))
+    return ended
+
+
+def _user_handles(user_id: str) -> list[str]:
+    handles = store.get(_user_key(user_id))
+    return [str(handle) for handle in handles] if isinstance(handles, list) else []
+
+
+def _user_index_add(user_id: str, handle: str) -> None:
+    with store.lock(store.key("user-lock", digest(user_id)), ttl_s=5, wait_s=_USER_INDEX_LOCK_S):
+        handles = _user_handles(user_id)
+        found = store.get_many([_session_key(h) for h in handles]) if handles else {}
+        live = [h for h in handles if _session_key(h) in found]
+        store.put(_user_key(user_id), [*live, handle], settings.AUTH0_SESSIONS.duration_s)
+
+
+def _user_index_remove(user_id: str, handle: str) -> None:
+    handles = _user_handles(user_id)
+    if handle in handles:
+        remaining = [h for h in handles if h != handle]
+        store.put(_user_key(user_id), remaining, settings.AUTH0_SESSIONS.duration_s)

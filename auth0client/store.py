@@ -1,0 +1,158 @@
+"""The session store: Django's cache (django-redis, or the database cache on the embedded default).
+
+Keys are `<SESSION_SCOPE>:<kind>:<id>`. A failing store raises SessionStoreUnavailableError (503):
+"cannot tell" is never read as "not logged in" (mod_auth_openidc PR #648, Pomerium #3431).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import DatabaseError, connections
+from redis.exceptions import RedisError
+
+from auth0client.errors import SessionStoreUnavailableError
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+_STORE_ERRORS = (RedisError, DatabaseError, OSError)
+
+
+def _guarded(func: Callable[..., T]) -> Callable[..., T]:
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        try:
+            return func(*args, **kwargs)
+        except _STORE_ERRORS as exc:
+            logger.warning("session store failed: %s", type(exc).__name__)
+            raise SessionStoreUnavailableError(
+                "The session store is unavailable; try again shortly."
+            ) from exc
+
+    return wrapper
+
+
+def key(kind: str, ident: str) -> str:
+    scope = settings.AUTH0_SESSIONS.scope
+    return f"{scope}:{kind}:{ident}" if scope else f"{kind}:{ident}"
+
+
+@_guarded
+def get(store_key: str) -> Any:
+    return cache.get(store_key)
+
+
+@_guarded
+def get_many(store_keys: list[str]) -> dict[str, Any]:
+    return cache.get_many(store_keys)
+
+
+@_guarded
+def put(store_key: str, value: Any, ttl_s: int) -> None:
+    cache.set(store_key, value, timeout=max(int(ttl_s), 1))
+
+
+@_guarded
+def add(store_key: str, value: Any, ttl_s: int) -> bool:
+    return bool(cache.add(store_key, value, timeout=max(int(ttl_s), 1)))
+
+
+@_guarded
+def delete(store_key: str) -> bool:
+    """True when the key existed: single-use values (login state) are consumed this way."""
+    return bool(cache.delete(store_key))
+
+
+@_guarded
+def incr(store_key: str, ttl_s: int) -> int:
+    cache.add(store_key, 0, timeout=max(int(ttl_s), 1))
+    try:
+        return int(cache.incr(store_key))
+    except ValueError:  # expired between add and incr
+        cache.set(store_key, 1, timeout=max(int(ttl_s), 1))
+        return 1
+
+
+# --- locks ----------------------------------------------------------------------------------
+
+
+class _Renewer(threading.Thread):
+    """Keeps a held lock alive while a slow provider call runs (oauth2-proxy PR #3456)."""
+
+    def __init__(self, renew: Callable[[], None], every_s: float) -> None:
+        super().__init__(daemon=True, name="auth0client-lock-renewer")
+        self._renew = renew
+        self._every_s = every_s
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self._done.wait(self._every_s):
+                try:
+                    self._renew()
+                except Exception as exc:  # noqa: BLE001 - a failed renewal only shortens the lock
+                    logger.warning("lock renewal failed: %s", type(exc).__name__)
+        finally:
+            connections.close_all()  # this thread's own database connections (DB cache)
+
+    def stop(self) -> None:
+        self._done.set()
+
+
+@contextlib.contextmanager
+def lock(store_key: str, *, ttl_s: float, wait_s: float) -> Iterator[bool]:
+    """A cross-process lock, renewed while held; yields False when it could not be had in time."""
+    if hasattr(cache, "lock"):
+        with _redis_lock(store_key, ttl_s=ttl_s, wait_s=wait_s) as acquired:
+            yield acquired
+    else:
+        with _add_lock(store_key, ttl_s=ttl_s, wait_s=wait_s) as acquired:
+            yield acquired
+
+
+@contextlib.contextmanager
+def _redis_lock(store_key: str, *, ttl_s: float, wait_s: float) -> Iterator[bool]:
+    redis_lock = _guarded(cache.lock)(
+        store_key, timeout=ttl_s, blocking_timeout=wait_s, sleep=0.05, thread_local=False
+    )
+    if not _guarded(redis_lock.acquire)():
+        yield False
+        return
+    renewer = _Renewer(redis_lock.reacquire, ttl_s / 3)
+    renewer.start()
+    try:
+        yield True
+    finally:
+        renewer.stop()
+        with contextlib.suppress(Exception):  # lost or expired: nothing left to release
+            redis_lock.release()
+
+
+@contextlib.contextmanager
+def _add_lock(store_key: str, *, ttl_s: float, wait_s: float) -> Iterator[bool]:
+    token = uuid.uuid4().hex
+    deadline = time.monotonic() + wait_s
+    while not add(store_key, token, int(ttl_s) + 1):
+        if time.monotonic() >= deadline:
+            yield False
+            return
+        time.sleep(0.05)
+    renewer = _Renewer(lambda: _guarded(cache.touch)(store_key, int(ttl_s) + 1), ttl_s / 3)
+    renewer.start()
+    try:
+        yield True
+    finally:
+        renewer.stop()
+        with contextlib.suppress(*_STORE_ERRORS):
+            if cache.get(store_key) == token:
+                cache.delete(store_key)

@@ -1,0 +1,204 @@
+"""The Auth0 Client endpoints: /authorize, /oauth/token, /refreshtoken, /userinfo, /logout."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from auth0client.errors import LoginRequestError, NotAuthenticatedError, TokenInvalidError
+from auth0client.redirects import (
+    client_ip,
+    external_origin,
+    refuse_foreign_origin,
+    safe_redirect_path,
+)
+from auth0client.services.authenticate import session_find
+from auth0client.services.login import LoginResult, login_complete, login_start, password_login
+from auth0client.services.logout import logout
+from auth0client.services.refresh import session_from_refresh_token, session_refresh
+from auth0client.web import (
+    BINDING_COOKIE,
+    SESSION_COOKIE,
+    clear_session_cookie,
+    client_of,
+    credentials_of,
+    no_store,
+    request_authentication,
+    request_client_type,
+    set_binding_cookie,
+    token_response,
+)
+from authgw.errors import ApiError, error_response
+from authgw.login.pages import render_login
+
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+PASSWORD_GRANTS = frozenset({"password", "http://auth0.com/oauth/grant-type/password-realm"})
+
+
+@never_cache
+@require_GET
+def authorize(request: HttpRequest) -> HttpResponse:
+    """Starts the code flow: state, PKCE and nonce stored server-side; 302 to the provider."""
+    started = login_start(
+        client=client_of(request),
+        redirect=safe_redirect_path(request.GET.get("redirect")),
+        state=request.GET.get("state"),
+        connection=request.GET.get("connection"),
+        prompt=request.GET.get("prompt"),
+        binding=request.COOKIES.get(BINDING_COOKIE),
+    )
+    response = HttpResponseRedirect(started.url)
+    set_binding_cookie(request, response, started.binding)
+    return response
+
+
+class OAuthTokenApi(APIView):
+    """POST /oauth/token: the code exchange (code + state) or grant_type=password."""
+
+    class InputSerializer(serializers.Serializer):
+        grant_type = serializers.CharField(required=False, max_length=128)
+        code = serializers.CharField(required=False, max_length=2048)
+        state = serializers.CharField(required=False, max_length=512)
+        username = serializers.CharField(required=False, max_length=512)
+        password = serializers.CharField(required=False, max_length=1024, trim_whitespace=False)
+        connection = serializers.CharField(required=False, max_length=128)
+        redirect = serializers.CharField(required=False, max_length=2048, allow_blank=True)
+
+    def post(self, request: Request) -> HttpResponse:
+        django_request = request._request
+        body = _body(request)
+        # The login page's form (a browser): answers are pages and redirects, not JSON.
+        form = "redirect" in body and request.content_type.startswith(_FORM_TYPES)
+        raw_redirect = body.get("redirect")
+        redirect = safe_redirect_path(raw_redirect if isinstance(raw_redirect, str) else None)
+        try:
+            refuse_foreign_origin(django_request)
+            result = self._login(request, redirect)
+        except ApiError as exc:
+            if not form:
+                raise
+            client = settings.AUTH0_SERVICE_CONFIG.client_for(request_client_type(django_request))
+            return render_login(
+                django_request,
+                client=client,
+                redirect=redirect,
+                error=exc.message,
+                status=exc.status,
+                headers=exc.headers,
+            )
+        return token_response(
+            django_request,
+            session=result.session,
+            sid=result.sid,
+            client=result.client,
+            redirect_to=result.redirect if form else None,
+        )
+
+    def _login(self, request: Request, redirect: str) -> LoginResult:
+        data = self.InputSerializer(data=_fields(request))
+        data.is_valid(raise_exception=True)
+        fields: dict[str, Any] = data.validated_data
+        grant_type = fields.get("grant_type") or ("authorization_code" if "code" in fields else "")
+        if grant_type in PASSWORD_GRANTS:
+            return password_login(
+                client=client_of(request._request),
+                username=fields.get("username", ""),
+                password=fields.get("password", ""),
+                connection=fields.get("connection"),
+                ip=client_ip(request._request),
+                redirect=redirect,
+                previous_sid=request.COOKIES.get(SESSION_COOKIE),
+            )
+        if grant_type == "authorization_code":
+            return login_complete(
+                code=fields.get("code"),
+                state=fields.get("state"),
+                binding=request.COOKIES.get(BINDING_COOKIE),
+                previous_sid=request.COOKIES.get(SESSION_COOKIE),
+            )
+        raise LoginRequestError("grant_type must be authorization_code or password.")
+
+
+def _body(request: Request) -> dict[str, Any]:
+    data = request.data
+    if hasattr(data, "dict"):
+        return dict(data.dict())
+    if isinstance(data, dict):
+        return data
+    raise LoginRequestError("The body must be a form or a JSON object.")
+
+
+def _fields(request: Request) -> dict[str, Any]:
+    # Mia's login site sends code and state in the query string; the body (form or JSON) wins.
+    return {**request.query_params.dict(), **_body(request)}
+
+
+class RefreshTokenApi(APIView):
+    """POST /refreshtoken: new tokens for the session of the (possibly expired) token or cookie."""
+
+    def post(self, request: Request) -> HttpResponse:
+        django_request = request._request
+        refuse_foreign_origin(django_request)
+        credentials = credentials_of(django_request)
+        session = session_find(credentials)
+        if session is not None:
+            refreshed = session_refresh(session, force=True, presented_token=credentials.bearer)
+            client = settings.AUTH0_SERVICE_CONFIG.clients[refreshed.client_type]
+            return token_response(
+                django_request, session=refreshed, sid=credentials.sid, client=client
+            )
+        client = client_of(django_request)
+        body = _body(request)
+        body_token = body.get("refreshToken") or body.get("refresh_token")
+        if client.refresh_token_in_response and isinstance(body_token, str) and body_token:
+            created, sid = session_from_refresh_token(client=client, refresh_token=body_token)
+            return token_response(django_request, session=created, sid=sid, client=client)
+        raise NotAuthenticatedError("No session for these credentials: sign in again.")
+
+
+class UserinfoApi(APIView):
+    """GET /userinfo (and the legacy /users/me): the signed-in user, 401 without a session."""
+
+    def get(self, request: Request) -> HttpResponse:
+        django_request = request._request
+        credentials = credentials_of(django_request)
+        try:
+            result = request_authentication(django_request)
+        except (NotAuthenticatedError, TokenInvalidError) as exc:
+            return _unauthenticated(django_request, exc.message, credentials.sid)
+        if result is None:
+            return _unauthenticated(django_request, "Sign in first.", credentials.sid)
+        return no_store(JsonResponse(result.user))
+
+
+def _unauthenticated(request: HttpRequest, message: str, sid: str | None) -> HttpResponse:
+    response = error_response(request, HTTPStatus.UNAUTHORIZED, message, html=False)
+    if sid:
+        clear_session_cookie(request, response)
+    return no_store(response)
+
+
+@never_cache
+@require_GET
+def logout_view(request: HttpRequest) -> HttpResponse:
+    """Ends the session everywhere, clears the cookie, and sends the browser to the provider."""
+    credentials = credentials_of(request)
+    session = session_find(credentials)
+    client = (
+        settings.AUTH0_SERVICE_CONFIG.clients.get(session.client_type) if session else None
+    ) or client_of(request)
+    raw_redirect = request.GET.get("redirect")
+    return_to = (
+        f"{external_origin(request)}{safe_redirect_path(raw_redirect)}" if raw_redirect else None
+    )
+    response = HttpResponseRedirect(logout(session=session, client=client, return_to=return_to))
+    clear_session_cookie(request, response)
+    return response

@@ -1,0 +1,123 @@
+"""`python manage.py auth0emulator`: serve the offline Auth0 emulator, or rotate its signing key.
+
+manage.py auth0emulator --host 127.0.0.1 --port 3001 --seed FILE [--data FILE]
+    [--faults JSON] [--rate-limit N/SECONDS|off]
+    [--post-login-hook-url URL --post-login-hook-secret SECRET]
+manage.py auth0emulator rotate-key --data FILE      (emulator stopped: edits the data file)
+manage.py auth0emulator rotate-key --url http://127.0.0.1:3001   (emulator running)
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import requests
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from auth0emulator.app import EmulatorOptions
+from auth0emulator.clock import Clock
+from auth0emulator.config import EmulatorSettings
+from auth0emulator.faults import FaultConfigError, validate_faults
+from auth0emulator.keys import SigningKeys
+from auth0emulator.seed import DEMO_SEED_PATH, SeedError, load_seed
+from auth0emulator.server import serve
+from auth0emulator.store import Store, StoreError
+
+# Generous, so that a fast test loop is not throttled by surprise; tests of 429 set their own.
+DEFAULT_RATE_LIMIT = (100, 1)
+
+
+def parse_rate_limit(raw: str) -> tuple[int | None, int]:
+    if raw == "off":
+        return None, 1
+    limit, _, window = raw.partition("/")
+    try:
+        values = int(limit), int(window or 1)
+    except ValueError:
+        raise CommandError(f"--rate-limit {raw!r}: expected N/SECONDS or off") from None
+    if values[0] < 1 or values[1] < 1:
+        raise CommandError(f"--rate-limit {raw!r}: both numbers must be >= 1")
+    return values
+
+
+def parse_faults(raw: str | None) -> dict[str, dict[str, Any]]:
+    if not raw:
+        return {}
+    try:
+        return validate_faults(json.loads(raw))
+    except ValueError as exc:  # FaultConfigError is a ValueError, so is bad JSON
+        raise CommandError(f"--faults: {exc}") from None
+
+
+class Command(BaseCommand):
+    help = "Run the offline Auth0-compatible identity provider (or rotate its signing key)."
+    requires_system_checks: list[str] = []  # noqa: RUF012 - Django's attribute
+    requires_migrations_checks = False
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        defaults: EmulatorSettings = settings.AUTH0EMULATOR
+        parser.add_argument("action", nargs="?", default="serve", choices=["serve", "rotate-key"])
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=3001, help="0 picks a free port")
+        parser.add_argument("--seed", type=Path, default=DEMO_SEED_PATH)
+        parser.add_argument(
+            "--data", default=str(defaults.data_file), help="JSON store; ':memory:' keeps nothing"
+        )
+        parser.add_argument("--faults", help='e.g. {"token": {"fail_next": 1, "fail_status": 503}}')
+        parser.add_argument("--rate-limit", default=None, help="Management API: N/SECONDS or off")
+        parser.add_argument("--post-login-hook-url", default=defaults.post_login_hook_url)
+        parser.add_argument("--post-login-hook-secret", default=defaults.post_login_hook_secret)
+        parser.add_argument("--url", help="rotate-key: the running emulator's base URL")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "rotate-key":
+            self._rotate_key(options)
+            return
+        try:
+            seed = load_seed(options["seed"])
+        except SeedError as exc:
+            raise CommandError(str(exc)) from None
+        build = EmulatorOptions(
+            seed=seed,
+            issuer="",
+            data_path=options["data"],
+            faults=parse_faults(options["faults"]),
+            rate_limit=self._rate_limit(seed, options["rate_limit"]),
+            hook_url=options["post_login_hook_url"] or seed.get("post_login_hook", {}).get("url"),
+            hook_secret=options["post_login_hook_secret"]
+            or seed.get("post_login_hook", {}).get("secret", ""),
+        )
+        try:
+            serve(options["host"], options["port"], build)
+        except (StoreError, SeedError, FaultConfigError, OSError) as exc:
+            raise CommandError(str(exc)) from None
+        except KeyboardInterrupt:
+            return
+
+    @staticmethod
+    def _rate_limit(seed: dict[str, Any], raw: str | None) -> tuple[int | None, int]:
+        if raw is not None:
+            return parse_rate_limit(raw)
+        configured = seed.get("rate_limit")
+        if configured:
+            return int(configured["limit"]), int(configured.get("window_seconds", 1))
+        return DEFAULT_RATE_LIMIT
+
+    def _rotate_key(self, options: dict[str, Any]) -> None:
+        if options["url"]:
+            url = options["url"].rstrip("/") + "/__emulator/rotate-key"
+            try:
+                response = requests.post(url, timeout=10)
+                response.raise_for_status()
+            except requests.RequestException as exc:
+                raise CommandError(f"{url}: {exc}") from None
+            self.stdout.write(f"new signing key {response.json()['kid']}")
+            return
+        try:
+            kid = SigningKeys(Store(options["data"], Clock().now)).rotate()
+        except StoreError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(f"new signing key {kid} in {options['data']}")

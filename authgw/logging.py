@@ -1,0 +1,77 @@
+"""JSON-lines log formatting, with tokens, cookies, passwords and secrets scrubbed out."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from datetime import UTC, datetime
+
+REDACTED = "[REDACTED]"
+
+_LEVEL_NAMES = {5: "trace", 10: "debug", 20: "info", 30: "warn", 40: "error", 50: "fatal"}
+
+# Each pattern keeps its first group (the key) and replaces the value.
+_SECRET_PATTERNS: tuple[re.Pattern[str], ...] = (
+    # key=value, key: value and "key": "value" for sensitive keys.
+    re.compile(
+        r"(?i)((?:\"|')?\b(?:[a-z_-]*password|passwd|[a-z_-]*secret|[a-z_-]*token|"
+        r"authorization|cookie|set-cookie|sid|code|code_verifier|client[_-]?key|api[_-]?key|"
+        r"mia_client_key|sessionid|csrftoken)(?:\"|')?\s*[:=]\s*(?:\"|')?)"
+        r"(?:(?:bearer|basic)\s+)?[^\s\"'&,;}]+"
+    ),
+    # JWTs and JWT-like tokens (header.payload.signature, base64url).
+    re.compile(r"()eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*\.?[A-Za-z0-9_-]*"),
+    # Authorization header values wherever they appear.
+    re.compile(r"(?i)(\b(?:bearer|basic)\s+)[^\s\"',;]+"),
+)
+
+
+def redact(text: str) -> str:
+    """Replace anything that looks like a credential with a marker."""
+    for pattern in _SECRET_PATTERNS:
+        text = pattern.sub(lambda match: f"{match.group(1)}{REDACTED}", text)
+    return text
+
+
+class RedactSecretsFilter(logging.Filter):
+    """Scrubs the rendered message and extra fields of every record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage())
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        record.exc_info = None
+        return True
+
+
+# Attributes every LogRecord has; anything else was passed in `extra=` and is logged as a field.
+_STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message",
+    "asctime",
+}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message and the record's extra fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, tz=UTC).isoformat(
+                timespec="milliseconds"
+            ),
+            "level": _LEVEL_NAMES.get(record.levelno, record.levelname.lower()),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        for key, value in vars(record).items():
+            if key not in _STANDARD_ATTRS and not key.startswith("_"):
+                entry[key] = redact(value) if isinstance(value, str) else value
+        if record.exc_info:
+            entry["error"] = redact(self.formatException(record.exc_info))
+        elif record.exc_text:
+            entry["error"] = record.exc_text
+        return json.dumps(entry, default=str)

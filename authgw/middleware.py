@@ -1,0 +1,110 @@
+"""Request ids, the access log, and turning every error into the product's one error shape.
+
+A view that passes another system's response through unchanged (the gateway's proxy) marks it
+with `mark_passthrough` so that its errors are not re-shaped.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+from http import HTTPStatus
+
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+
+from authgw.errors import RENDERED_ATTR, ApiError, api_error_response, error_response
+
+access_logger = logging.getLogger("authgw.access")
+error_logger = logging.getLogger("authgw.errors")
+
+REQUEST_ID_HEADER = "X-Request-Id"
+# An incoming id is echoed into logs and headers: accept only a short, plain token.
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+GetResponse = Callable[[HttpRequest], HttpResponse]
+
+
+def mark_passthrough(response: HttpResponse) -> HttpResponse:
+    setattr(response, RENDERED_ATTR, True)
+    return response
+
+
+def request_id_of(request: HttpRequest) -> str:
+    return getattr(request, "request_id", "")
+
+
+class RequestLogMiddleware:
+    """Honours or generates X-Request-Id and writes one JSON access line per request."""
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        request.request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        response[REQUEST_ID_HEADER] = request.request_id  # type: ignore[attr-defined]
+        access_logger.info(
+            "request completed",
+            extra={
+                "request_id": request.request_id,  # type: ignore[attr-defined]
+                "method": request.method,
+                # The path only: query strings carry codes, states and sometimes tokens.
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+            },
+        )
+        return response
+
+
+class ErrorMiddleware:
+    """Renders ApiError and unexpected view exceptions, and re-shapes Django's bare 404/405."""
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if getattr(response, RENDERED_ATTR, False) or getattr(response, "streaming", False):
+            return response
+        if isinstance(response, HttpResponseNotAllowed):
+            allowed = response.get("Allow", "")
+            return error_response(
+                request,
+                HTTPStatus.METHOD_NOT_ALLOWED,
+                f"Method {request.method} is not allowed here; allowed: {allowed}.",
+                headers={"Allow": allowed},
+            )
+        if response.status_code == HTTPStatus.NOT_FOUND:
+            # Only reached in DEBUG, where Django renders its technical 404 page instead of ours.
+            return error_response(request, HTTPStatus.NOT_FOUND, f"No route for {request.path}.")
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, ApiError):
+            return api_error_response(request, exception)
+        if _is_handled_by_django(exception):
+            return None
+        error_logger.error(
+            "unhandled error in view",
+            exc_info=exception,
+            extra={"request_id": request_id_of(request), "path": request.path},
+        )
+        return error_response(
+            request,
+            HTTPStatus.INTERNAL_SERVER_ERROR,
+            "An unexpected error occurred; quote the X-Request-Id when reporting it.",
+        )
+
+
+def _is_handled_by_django(exception: Exception) -> bool:
+    """Http404, PermissionDenied and bad-request errors go to our handler40x views."""
+    from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+    from django.http import Http404
+
+    return isinstance(exception, Http404 | PermissionDenied | SuspiciousOperation | BadRequest)

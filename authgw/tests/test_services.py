@@ -1,0 +1,47 @@
+"""The real backing services: the same code paths against PostgreSQL and Redis."""
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+
+
+@pytest.mark.redis
+def test_cache_round_trips_through_real_redis_under_the_test_prefix():
+    from django_redis import get_redis_connection
+
+    cache.set("greeting", "hello", timeout=30)
+
+    raw_keys = get_redis_connection("default").keys(f"{settings.CACHES['default']['KEY_PREFIX']}:*")
+    assert cache.get("greeting") == "hello"
+    assert len(raw_keys) == 1
+
+
+@pytest.mark.redis
+def test_sessions_live_in_redis_when_it_is_configured():
+    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.cache"
+    assert settings.CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_database_is_postgresql_when_configured():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version()")
+        (version,) = cursor.fetchone()
+
+    assert version.startswith("PostgreSQL")
+
+
+@pytest.mark.django_db
+def test_database_cache_of_the_embedded_default_is_created_by_migrate(settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "authgw_cache",
+        }
+    }
+    cache.set("greeting", "hello", timeout=30)
+
+    assert "authgw_cache" in connection.introspection.table_names()
+    assert cache.get("greeting") == "hello"

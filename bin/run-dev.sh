@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# `make run`: the product on its embedded default (SQLite, database cache, the local Auth0
+# emulator as identity provider, demo users seeded). Ctrl-C stops everything it started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PYTHON="${PYTHON:-.venv/bin/python}"
+export DJANGO_DEBUG="${DJANGO_DEBUG:-true}"
+export HTTP_HOST="${HTTP_HOST:-127.0.0.1}"
+export HTTP_PORT="${HTTP_PORT:-8080}"
+export GUNICORN_WORKERS="${GUNICORN_WORKERS:-1}"
+export DELAY_SHUTDOWN_SECONDS="${DELAY_SHUTDOWN_SECONDS:-0}"
+# Auth0 (and the emulator) match returnTo against the application's logout URLs only when
+# /v2/logout gets the client_id; the demo tenant lists them on the application.
+export AUTH0_LOGOUT_CLIENT_ID_ENABLED="${AUTH0_LOGOUT_CLIENT_ID_ENABLED:-true}"
+EMULATOR_PORT="${AUTH0_EMULATOR_PORT:-3001}"
+mkdir -p var
+
+pids=()
+stop_all() {
+  trap - INT TERM EXIT
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop_all INT TERM EXIT
+
+# The identity provider first: the product's default config points at it.
+emulator_log=var/auth0emulator.log
+"$PYTHON" manage.py auth0emulator --host 127.0.0.1 --port "$EMULATOR_PORT" \
+  --seed auth0emulator/seeds/demo.json --data var/auth0emulator.json >"$emulator_log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do
+  grep -q "auth0emulator ready on" "$emulator_log" 2>/dev/null && break
+  kill -0 "${pids[0]}" 2>/dev/null || { cat "$emulator_log"; exit 1; }
+  sleep 0.1
+done
+
+"$PYTHON" manage.py migrate --no-input -v0
+"$PYTHON" manage.py collectstatic --no-input -v0
+if "$PYTHON" manage.py help seed_demo >/dev/null 2>&1; then
+  "$PYTHON" manage.py seed_demo
+fi
+
+cat <<MSG
+
+  authgw is running on http://${HTTP_HOST}:${HTTP_PORT}/
+    back office:     http://${HTTP_HOST}:${HTTP_PORT}/backoffice/
+    sign in:         http://${HTTP_HOST}:${HTTP_PORT}/web-login
+    health:          http://${HTTP_HOST}:${HTTP_PORT}/-/healthz
+    Auth0 emulator:  http://127.0.0.1:${EMULATOR_PORT}/  (log: ${emulator_log})
+
+  Demo logins:
+    admin  admin@example.com / Admin-Passw0rd!   (group admin)
+    user   user@example.com  / User-Passw0rd!    (group user)
+
+  Ctrl-C stops everything.
+
+MSG
+
+bin/entrypoint.sh &
+pids+=($!)
+wait -n "${pids[@]}"

@@ -1,0 +1,25 @@
+"""usermanager's typed settings (built once in settings.py as `USERMANAGER`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class UserManagerSettings:
+    # AUTH_HARD_DELETE: delete the Auth0 user (true) or only block it (false).
+    auth_hard_delete: bool = True
+    # RANDOM_PWD_LENGTH: the generated password when a user is created without one.
+    random_password_length: int = 24
+    # USERINFO_ADDITIONAL_PROPERTIES: local fields added to /userinfo; None means all of them.
+    userinfo_additional_properties: tuple[str, ...] | None = None
+    # PERMISSIONS_RESOLVER: dotted path of `f(user) -> Iterable[str]`, extra permissions.
+    permissions_resolver: str = ""
+    # PERMISSIONS_CACHE_SECONDS: how long a merged identity (groups, permissions) is reused.
+    permissions_cache_s: int = 5
+    # UMS_BASE_USER_RESOLVER: the resolver whose identity UmsUserResolver merges.
+    base_user_resolver: str = "auth0client.resolvers.SessionUserResolver"
+    # After a timeout or 5xx from Auth0, look again after each of these delays (seconds).
+    recheck_delays_s: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0, 15.0)
+    # AUTH0_POST_LOGIN_HOOK_SECRET: the shared secret of POST /hooks/auth0/post-login.
+    post_login_hook_secret: str = ""

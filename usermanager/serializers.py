@@ -1,0 +1,150 @@
+"""The REST shapes shared by usermanager's views (camelCase field names, as Mia-Platform's UMS)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from rest_framework import serializers
+
+from usermanager.documents import user_document
+from usermanager.models import User, UserState
+from usermanager.selectors import UserFilters
+
+MAX_PAGE = 200
+
+
+class UserFieldsSerializer(serializers.Serializer):
+    """A user body: the typed core fields; every other field is kept as an extra field."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {
+            "userGroup": serializers.CharField(max_length=100),
+            "email": serializers.EmailField(max_length=254),
+            "username": serializers.CharField(max_length=150, required=False, allow_blank=True),
+            "name": serializers.CharField(max_length=300, required=False, allow_blank=True),
+            "blocked": serializers.BooleanField(required=False),
+            "customerId": serializers.CharField(
+                max_length=200, required=False, allow_blank=True, allow_null=True
+            ),
+        }
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if not isinstance(data, Mapping):
+            raise serializers.ValidationError("The body must be a JSON object.")
+        values = super().to_internal_value(data)
+        extra = {key: value for key, value in data.items() if key not in self.fields}
+        return {**extra, **values}
+
+
+class UserCreateSerializer(UserFieldsSerializer):
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        fields["password"] = serializers.CharField(
+            required=False, write_only=True, trim_whitespace=False, max_length=128
+        )
+        return fields
+
+
+class UserOutputSerializer(serializers.Serializer):
+    """`_id`, the core fields, the extra fields of the group's crudSchema, then the dates."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {
+            "_id": serializers.CharField(),
+            "userGroup": serializers.CharField(),
+            "authUserId": serializers.CharField(allow_null=True),
+            "username": serializers.CharField(allow_null=True),
+            "email": serializers.EmailField(),
+            "name": serializers.CharField(),
+            "blocked": serializers.BooleanField(),
+            "state": serializers.ChoiceField(choices=UserState.values),
+            "customerId": serializers.CharField(allow_null=True),
+            "createdAt": serializers.DateTimeField(),
+            "updatedAt": serializers.DateTimeField(),
+        }
+
+    def to_representation(self, instance: User) -> dict[str, Any]:
+        return user_document(instance)
+
+
+class UserFilterSerializer(serializers.Serializer):
+    """The query of GET /users and /users/count (and the `filter` of POST /users/state)."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        optional: dict[str, Any] = {"required": False}
+        return {
+            "_id": serializers.CharField(**optional),
+            "userGroup": serializers.CharField(**optional),
+            "email": serializers.CharField(**optional),
+            "username": serializers.CharField(**optional),
+            "authUserId": serializers.CharField(**optional),
+            "customerId": serializers.CharField(**optional),
+            "blocked": serializers.BooleanField(allow_null=True, default=None),
+            "state": serializers.CharField(
+                required=False, help_text="One state or a comma-separated list."
+            ),
+            "search": serializers.CharField(
+                required=False, help_text="Text in email, name, username or customerId."
+            ),
+        }
+
+    def validate_state(self, value: str) -> tuple[str, ...]:
+        states = tuple(part.strip() for part in value.split(",") if part.strip())
+        unknown = [state for state in states if state not in UserState.values]
+        if unknown:
+            raise serializers.ValidationError(f"unknown state {', '.join(unknown)}")
+        return states
+
+
+def filters_from(data: Mapping[str, Any]) -> UserFilters:
+    return UserFilters(
+        ids=(data["_id"],) if "_id" in data else None,
+        user_group=data.get("userGroup"),
+        email=data.get("email"),
+        username=data.get("username"),
+        auth_user_id=data.get("authUserId"),
+        customer_id=data.get("customerId"),
+        blocked=data.get("blocked"),
+        states=data.get("state"),
+        search=data.get("search"),
+    )
+
+
+class PageSerializer(UserFilterSerializer):
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        fields["_l"] = serializers.IntegerField(
+            min_value=1, max_value=MAX_PAGE, default=25, help_text="Page size."
+        )
+        fields["_sk"] = serializers.IntegerField(min_value=0, default=0, help_text="Users to skip.")
+        return fields
+
+
+class ConfigurationFieldsSerializer(serializers.Serializer):
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {
+            "userGroup": serializers.CharField(max_length=100),
+            "label": serializers.CharField(max_length=200),
+            "crudSchema": serializers.JSONField(),
+            "authUserCreationDisabled": serializers.BooleanField(default=False),
+            "permissions": serializers.ListField(
+                child=serializers.CharField(max_length=200), default=list
+            ),
+        }
+
+
+class ConfigurationOutputSerializer(serializers.Serializer):
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {
+            "_id": serializers.CharField(source="id"),
+            "userGroup": serializers.CharField(source="user_group"),
+            "label": serializers.CharField(),
+            "crudSchema": serializers.JSONField(source="crud_schema"),
+            "authUserCreationDisabled": serializers.BooleanField(
+                source="auth_user_creation_disabled"
+            ),
+            "permissions": serializers.ListField(child=serializers.CharField()),
+            "createdAt": serializers.DateTimeField(source="created_at"),
+            "updatedAt": serializers.DateTimeField(source="updated_at"),
+        }

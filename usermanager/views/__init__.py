@@ -1,0 +1,1 @@
+"""usermanager's HTTP views: users, UMS configurations, the Auth0 hook and /userinfo."""
