@@ -19,6 +19,7 @@ from django.conf import settings as django_settings
 from auth0client.config import default_config_document, parse_service_config
 from auth0emulator.testing import demo_seed, start_emulator
 from tests.e2e.login_support import ADMIN
+from tests.e2e.product_process import manage
 
 pytestmark = [
     pytest.mark.auth0client_only,
@@ -80,6 +81,8 @@ def second_process(tmp_path, free_port, shared_scope, live_server, settings):
             "LOG_LEVEL": "warn",
             "DELAY_SHUTDOWN_SECONDS": "0",  # gunicorn.conf.py drains on SIGTERM otherwise
         }
+        # The full product resolves users through their local records: link the demo users.
+        manage(env, "seed_demo", "--wait", "20")
         log = tmp_path / "second.log"
         command = [
             sys.executable,

@@ -158,6 +158,23 @@ def test_blocking_through_the_api_ends_the_sessions_on_every_instance(cluster, v
     assert_revoked_everywhere(cluster, sid)
 
 
+def test_unblocking_does_not_bring_an_ended_session_back(cluster, victim):
+    """The sessions are ended, not merely refused while the user is blocked."""
+    user, sid = victim
+    admin = Admin(cluster.a)
+    admin.call("PATCH", f"/users/{user['_id']}", json={"blocked": True})
+    assert_revoked_everywhere(cluster, sid)
+
+    unblocked = admin.call("PATCH", f"/users/{user['_id']}", json={"blocked": False})
+    time.sleep(CACHE_SECONDS + SLACK_SECONDS)  # no instance still holds the blocked identity
+
+    assert unblocked.status_code == HTTPStatus.OK, unblocked.text
+    assert signed_in_everywhere(cluster, sid) == [False] * 4
+    assert signed_in_everywhere(cluster, sign_in(cluster.b, user["email"], VICTIM_PASSWORD)) == [
+        True
+    ] * 4
+
+
 def test_blocking_in_the_back_office_ends_the_sessions_on_every_instance(cluster, victim):
     user, sid = victim
     admin = Admin(cluster.a)
