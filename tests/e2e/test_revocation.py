@@ -170,9 +170,8 @@ def test_unblocking_does_not_bring_an_ended_session_back(cluster, victim):
 
     assert unblocked.status_code == HTTPStatus.OK, unblocked.text
     assert signed_in_everywhere(cluster, sid) == [False] * 4
-    assert signed_in_everywhere(cluster, sign_in(cluster.b, user["email"], VICTIM_PASSWORD)) == [
-        True
-    ] * 4
+    fresh_sid = sign_in(cluster.b, user["email"], VICTIM_PASSWORD)
+    assert signed_in_everywhere(cluster, fresh_sid) == [True] * 4
 
 
 def test_blocking_in_the_back_office_ends_the_sessions_on_every_instance(cluster, victim):
