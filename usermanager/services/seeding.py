@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
-import queue
-import threading
+import logging
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from enum import StrEnum
 from http import HTTPStatus
@@ -22,6 +22,8 @@ from usermanager.models import User
 from usermanager.selectors import user_by_email
 from usermanager.services import mirror
 from usermanager.services.users import user_create, user_link, user_update
+
+logger = logging.getLogger(__name__)
 
 _BOOLEAN_CELLS = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
 
@@ -94,34 +96,46 @@ def user_upsert(
 def seed_rows(
     rows: list[SeedRow], *, dry_run: bool, workers: int, progress: Callable[[str], None]
 ) -> dict[int, SeedOutcome]:
-    """Each row's outcome, by row number; rows are spread over `workers` threads."""
-    outcomes: dict[int, SeedOutcome] = {}
-    pending: queue.SimpleQueue[SeedRow] = queue.SimpleQueue()
-    for row in rows:
-        pending.put(row)
-
-    def work() -> None:
-        try:
-            while True:
-                try:
-                    row = pending.get_nowait()
-                except queue.Empty:
-                    return
-                outcomes[row.number] = _seed_one(row, dry_run=dry_run)
-                progress(outcomes[row.number].action)
-        finally:
-            if threading.current_thread() is not threading.main_thread():
-                connection.close()  # each thread had its own connection
-
+    """Each row's outcome, by row number: one per row, whatever a row's worker raised."""
     if workers == 1:
-        work()
-        return outcomes
-    threads = [threading.Thread(target=work, daemon=True) for _ in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+        # In this thread, so that the caller's transaction (a test's, seed_demo's) is visible.
+        return {row.number: _settled(row, dry_run=dry_run, progress=progress) for row in rows}
+    outcomes: dict[int, SeedOutcome] = {}
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="seed") as pool:
+        futures = {pool.submit(_seed_in_worker, row, dry_run=dry_run): row for row in rows}
+        for future in as_completed(futures):
+            row, error = futures[future], future.exception()
+            if error is None:
+                outcomes[row.number] = future.result()
+            else:
+                logger.error("seeding row %s raised", row.number, exc_info=error)
+                outcomes[row.number] = _unexpected(row, error)
+            progress(outcomes[row.number].action)
     return outcomes
+
+
+def _settled(row: SeedRow, *, dry_run: bool, progress: Callable[[str], None]) -> SeedOutcome:
+    try:
+        outcome = _seed_one(row, dry_run=dry_run)
+    except Exception as exc:
+        logger.exception("seeding row %s raised", row.number)
+        outcome = _unexpected(row, exc)
+    progress(outcome.action)
+    return outcome
+
+
+def _seed_in_worker(row: SeedRow, *, dry_run: bool) -> SeedOutcome:
+    try:
+        return _seed_one(row, dry_run=dry_run)
+    finally:
+        connection.close()  # the pool thread's own connection (pool threads have no exit hook)
+
+
+def _unexpected(row: SeedRow, exc: BaseException) -> SeedOutcome:
+    """A bug or an outage no service translated: the row still fails visibly, with its reason."""
+    email = row.data.get("email", "?")
+    reason = f"{email}: unexpected error ({type(exc).__name__}: {exc})"
+    return SeedOutcome(FAILED, reason, HTTPStatus.INTERNAL_SERVER_ERROR)
 
 
 def _seed_one(row: SeedRow, *, dry_run: bool) -> SeedOutcome:
