@@ -302,6 +302,8 @@ class LoginSettings:
 
     original_protocol_header: str = "x-forwarded-proto"
     logout_client_id_enabled: bool = False
-    throttle_account_max: int = 5
+    throttle_account_max: int = 5  # per (account, client IP)
     throttle_ip_max: int = 20
     throttle_window_s: int = 900
+    # Per account across every IP: much higher, so strangers cannot lock the owner out.
+    throttle_account_global_max: int = 100

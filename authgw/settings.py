@@ -267,6 +267,7 @@ LOGIN = LoginSettings(
     throttle_account_max=env.env_int("LOGIN_THROTTLE_ACCOUNT_MAX", 5, minimum=1),
     throttle_ip_max=env.env_int("LOGIN_THROTTLE_IP_MAX", 20, minimum=1),
     throttle_window_s=env.env_int("LOGIN_THROTTLE_WINDOW_SECONDS", 900, minimum=1),
+    throttle_account_global_max=env.env_int("LOGIN_THROTTLE_ACCOUNT_GLOBAL_MAX", 100, minimum=1),
 )
 # Only these peers may set X-Forwarded-Proto/-Host/-For (issue 9 item 5): CIDR list.
 try:

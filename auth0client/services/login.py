@@ -28,8 +28,8 @@ from auth0client.sessions import (
     session_get_by_sid,
 )
 from auth0client.throttle import (
-    login_throttle_check,
-    login_throttle_failure,
+    login_throttle_release,
+    login_throttle_reserve,
     login_throttle_success,
 )
 
@@ -157,14 +157,14 @@ def password_login(
     if not username or not password or len(username) > 512 or len(password) > 1024:
         raise InvalidGrantError("Wrong username or password.")
     chosen_connection = _connection(client, connection)
-    login_throttle_check(username=username, ip=ip)
     auth = get_authentication_client(client)
+    # Reserved before the provider hears the password, so parallel guesses cannot overtake it.
+    reservation = login_throttle_reserve(username=username, ip=ip)
     try:
         tokens = auth.password_grant(
             username=username, password=password, connection=chosen_connection
         )
-    except InvalidGrantError:
-        login_throttle_failure(username=username, ip=ip)
+    except InvalidGrantError:  # a refused password keeps its reservation: it is the failure
         _audit(
             "sign-in refused",
             grant="password",
@@ -173,7 +173,10 @@ def password_login(
             account=digest(username.strip().lower())[:16],
         )
         raise
-    login_throttle_success(username=username)
+    except BaseException:  # the provider failed or never answered: not a failed sign-in
+        login_throttle_release(reservation)
+        raise
+    login_throttle_success(reservation)
     user = user_from_tokens(client, auth, tokens, nonce=None)
     sid, session = session_create(client_type=client.client_type, user=user, tokens=tokens)
     previous_session_end(previous_sid)
