@@ -7,12 +7,15 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from auth0client.cross_site import cross_site_signal
 from auth0client.errors import LoginRequestError, NotAuthenticatedError, TokenInvalidError
 from auth0client.redirects import (
     client_ip,
@@ -37,6 +40,7 @@ from auth0client.web import (
     token_response,
 )
 from authgw.errors import ApiError, error_response
+from authgw.login.logout_page import render_logout_confirmation
 from authgw.login.pages import render_login
 
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -186,19 +190,44 @@ def _unauthenticated(request: HttpRequest, message: str, sid: str | None) -> Htt
     return no_store(response)
 
 
+# The login site's CSRF defence (as on /oauth/token): refuse_foreign_origin on the POST; the
+# SessionCookieMiddleware also refuses a cookie-carrying cross-origin POST before this view.
+@csrf_exempt
 @never_cache
-@require_GET
+@require_http_methods(["GET", "POST"])
 def logout_view(request: HttpRequest) -> HttpResponse:
+    """GET (existing clients) or POST (the confirmation page's button): sign out.
+
+    A GET that another site made the browser send (a `sid` cookie plus a cross-site signal) only
+    gets a confirmation page. Without a `sid` cookie there is no browser session a foreign page
+    could end: bearer-token clients are signed out at once, whatever their headers say.
+    """
+    if request.method == "POST":
+        refuse_foreign_origin(request)
+        raw_redirect = request.POST.get("redirect", request.GET.get("redirect"))
+        return _sign_out(request, raw_redirect, status=HTTPStatus.SEE_OTHER)
+    raw_redirect = request.GET.get("redirect")
+    if credentials_of(request).sid and cross_site_signal(request):
+        return render_logout_confirmation(
+            request,
+            action=reverse("auth0client:logout"),
+            redirect=safe_redirect_path(raw_redirect) if raw_redirect else None,
+            stay_url=safe_redirect_path(None),
+        )
+    return _sign_out(request, raw_redirect, status=HTTPStatus.FOUND)
+
+
+def _sign_out(request: HttpRequest, raw_redirect: str | None, *, status: int) -> HttpResponse:
     """Ends the session everywhere, clears the cookie, and sends the browser to the provider."""
     credentials = credentials_of(request)
     session = session_find(credentials)
     client = (
         settings.AUTH0_SERVICE_CONFIG.clients.get(session.client_type) if session else None
     ) or client_of(request)
-    raw_redirect = request.GET.get("redirect")
     return_to = (
         f"{external_origin(request)}{safe_redirect_path(raw_redirect)}" if raw_redirect else None
     )
     response = HttpResponseRedirect(logout(session=session, client=client, return_to=return_to))
+    response.status_code = status
     clear_session_cookie(request, response)
     return response

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import update_wrapper
+from http import HTTPStatus
 from typing import Any
 
 from django.conf import settings
@@ -11,7 +12,11 @@ from django.contrib import admin
 from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 
+from auth0client.cross_site import cross_site_signal
+from auth0client.redirects import refuse_foreign_origin
+from authgw.login.logout_page import render_logout_confirmation
 from backoffice.identity import signed_in_user, sso_identity
 from backoffice.sso import index_path, sign_in_url, sign_out_url, sso_sign_in
 
@@ -66,8 +71,23 @@ class BackofficeSite(admin.AdminSite):
         return HttpResponseRedirect(sign_in_url(request.GET.get("next")))
 
     def logout(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        """GET: sign out unless another site sent the browser here (then confirm); POST: the
+        confirmation's button (Django's CSRF token from admin_view, plus the login site's check).
+        Either way the chain continues at `/logout`, same-origin, which ends the SSO session."""
+        status = HTTPStatus.FOUND
+        if request.method == "POST":
+            refuse_foreign_origin(request)
+            status = HTTPStatus.SEE_OTHER
+        elif cross_site_signal(request):
+            return render_logout_confirmation(
+                request,
+                action=reverse("backoffice:logout"),
+                redirect=None,
+                stay_url=index_path(),
+                django_csrf=True,
+            )
         logout(request)
-        return HttpResponseRedirect(sign_out_url())
+        return HttpResponseRedirect(sign_out_url(), status=status)
 
     def password_change(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None

@@ -345,7 +345,8 @@ def test_login_as_someone_else_after_logout_never_reuses_the_old_session(product
     [
         ("POST", "/oauth/token"),
         ("POST", "/refreshtoken"),
-        ("POST", "/logout"),
+        # POST /logout is the sign-out confirmation's method (issue 12 item 7): an empty one is a
+        # plain sign-out (303), see auth0client/tests/test_logout_cross_site.py.
         ("POST", "/web-login/callback"),
         ("POST", "/web-login"),
         ("POST", "/authorize"),
