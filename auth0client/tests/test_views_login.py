@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import logging
+import re
 from dataclasses import replace
+from html import unescape
 from http import HTTPStatus
 from urllib.parse import parse_qs, urlsplit
 
@@ -234,15 +237,88 @@ def test_replayed_code_is_refused_by_the_provider_and_no_session_is_made(code_fl
     assert "sid" not in replay.cookies
 
 
-def test_provider_error_is_shown_escaped_on_the_login_page(client, tenant):
-    answer = client.get(
-        "/web-login/callback",
-        {"error": "access_denied", "error_description": "<script>alert(1)</script>"},
-    )
+ATTACKER_TEXT = (
+    '<a href="https://evil.example/reset">Your account is locked: call +1 555 0100</a>'
+    "<script>alert(1)</script>"
+)
 
-    assert answer.status_code == HTTPStatus.FORBIDDEN
-    assert b"&lt;script&gt;alert(1)&lt;/script&gt;" in answer.content
-    assert b"<script>" not in answer.content
+
+def shown_error(answer) -> str:
+    found = re.search(r'<p class="error" role="alert" id="login-error">([^<]*)</p>', answer.text)
+    return unescape(found.group(1))
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "message"),
+    [
+        ("access_denied", HTTPStatus.FORBIDDEN, "The sign-in was refused."),
+        ("login_required", HTTPStatus.BAD_REQUEST, "You need to sign in again."),
+        (
+            "consent_required",
+            HTTPStatus.BAD_REQUEST,
+            "The sign-in needs your consent: start again and accept.",
+        ),
+        (
+            "interaction_required",
+            HTTPStatus.BAD_REQUEST,
+            "The sign-in needs you to complete a step: start again.",
+        ),
+        (
+            "invalid_request",
+            HTTPStatus.BAD_REQUEST,
+            "The sign-in request was not valid: start again.",
+        ),
+        (
+            "unauthorized_client",
+            HTTPStatus.BAD_REQUEST,
+            "This application may not sign you in this way.",
+        ),
+        ("server_error", HTTPStatus.BAD_REQUEST, "The identity provider had a problem: try again."),
+        (
+            "temporarily_unavailable",
+            HTTPStatus.BAD_REQUEST,
+            "The identity provider is busy: try again in a moment.",
+        ),
+    ],
+)
+def test_provider_error_shows_our_message_never_the_description(
+    client, tenant, caplog, error, status, message
+):
+    with caplog.at_level(logging.WARNING, logger="authgw.login.views"):
+        answer = client.get(
+            "/web-login/callback", {"error": error, "error_description": ATTACKER_TEXT}
+        )
+
+    assert answer.status_code == status
+    assert shown_error(answer) == message
+    for fragment in ("evil.example", "555 0100", "locked", "alert(1)"):
+        assert fragment not in answer.text
+    [record] = [r for r in caplog.records if r.name == "authgw.login.views"]
+    assert record.provider_error == error
+    assert record.provider_error_description == ATTACKER_TEXT
+    assert ATTACKER_TEXT not in record.getMessage()
+
+
+@pytest.mark.parametrize(
+    "error", ["<b>Call us now</b>", "unknown_code", "access_denied ", "x" * 500]
+)
+def test_unknown_provider_error_code_is_never_echoed(client, tenant, error):
+    answer = client.get("/web-login/callback", {"error": error})
+
+    assert answer.status_code == HTTPStatus.BAD_REQUEST
+    assert shown_error(answer) == "The sign-in could not be completed: start again."
+    assert "Call us now" not in answer.text
+    assert error.strip() not in answer.text
+
+
+def test_provider_error_description_is_logged_truncated(client, tenant, caplog):
+    with caplog.at_level(logging.WARNING, logger="authgw.login.views"):
+        client.get(
+            "/web-login/callback", {"error": "access_denied", "error_description": "d" * 5000}
+        )
+
+    [record] = [r for r in caplog.records if r.name == "authgw.login.views"]
+    assert record.provider_error_description == "d" * 300
 
 
 @pytest.mark.parametrize(
