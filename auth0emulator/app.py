@@ -12,6 +12,7 @@ from typing import Any
 from authlib.oauth2.rfc6749.errors import OAuth2Error
 
 from auth0emulator.authentication import AuthenticationViews, build_authorization_server
+from auth0emulator.bruteforce import DEFAULT_LIMIT, BruteForceProtection
 from auth0emulator.clock import Clock
 from auth0emulator.codes import Codes
 from auth0emulator.control import ControlViews
@@ -42,6 +43,7 @@ class EmulatorOptions:
     data_path: Path | str | None
     faults: dict[str, dict[str, Any]] = field(default_factory=dict)
     rate_limit: tuple[int | None, int] = (100, 1)
+    brute_force_limit: int = DEFAULT_LIMIT  # failed logins per email and IP; 0: off
     hook_url: str | None = None
     hook_secret: str = ""
 
@@ -52,7 +54,8 @@ class Emulator:
         self.store = Store(options.data_path, self.clock.now)
         self.tenant = build_tenant(options.seed, options.issuer)
         self.keys = SigningKeys(self.store)
-        self.users = Users(self.store, self.tenant, self.clock)
+        brute_force = BruteForceProtection(self.clock, options.brute_force_limit)
+        self.users = Users(self.store, self.tenant, self.clock, brute_force)
         hook = PostLoginHook(options.hook_url, options.hook_secret) if options.hook_url else None
         self.tokens = TokenFactory(
             tenant=self.tenant, store=self.store, keys=self.keys, clock=self.clock,

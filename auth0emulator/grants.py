@@ -153,7 +153,8 @@ class PasswordGrant(IssuingMixin, grants.ResourceOwnerPasswordCredentialsGrant):
         connection = self.server.tenant.connections.get(realm)
         if connection is None or not connection.enabled_for(self.request.client.client_id):
             raise InvalidRequestError(f"Unknown realm: {realm}")
-        record = self.server.users.authenticate(realm, username, password)
+        ip = self.request.remote_addr
+        record = self.server.users.authenticate(realm, username, password, ip)
         if record is None:
             raise WrongCredentialsError()
         user = blocked_check(record)

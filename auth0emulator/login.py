@@ -11,6 +11,7 @@ from authlib.oidc.core.errors import LoginRequiredError
 
 from auth0emulator import pages
 from auth0emulator.authserver import EmulatorOAuth2Request
+from auth0emulator.bruteforce import BLOCKED_MESSAGE, TooManyAttemptsError
 from auth0emulator.grants import UnauthorizedError
 from auth0emulator.sessions import (
     SESSION_COOKIE,
@@ -93,9 +94,14 @@ class LoginViews:
         return html_response(pages.error_page(error.error or "invalid_request", description), 400)
 
     def _login_form(
-        self, client: Any, txn: str, email: str = "", error: str | None = None
+        self,
+        client: Any,
+        txn: str,
+        email: str = "",
+        error: str | None = None,
+        status: HTTPStatus = HTTPStatus.BAD_REQUEST,
     ) -> Response:
-        status = HTTPStatus.OK if error is None else HTTPStatus.BAD_REQUEST
+        status = HTTPStatus.OK if error is None else status
         return html_response(
             pages.login_page(client_name=client.name, txn=txn, email=email, error=error), status
         )
@@ -114,7 +120,12 @@ class LoginViews:
         oauth_request = self._oauth_request(params, request)
         try:
             grant = self.emulator.server.get_consent_grant(oauth_request, end_user=None)
-            user = self._authenticate(oauth_request, form)
+            user = self._authenticate(oauth_request, form, request.remote_addr)
+        except TooManyAttemptsError:
+            # Auth0's page says the account is blocked, whatever the password (not checked).
+            email = form.get("username", "")
+            blocked = HTTPStatus.TOO_MANY_REQUESTS
+            return self._login_form(grant.client, txn, email, BLOCKED_MESSAGE, blocked)
         except OAuth2Error as error:
             return self._error(error, oauth_request)
         if user is None:
@@ -122,7 +133,7 @@ class LoginViews:
         return self._logged_in(request, oauth_request, grant, user, txn)
 
     def _authenticate(
-        self, oauth_request: EmulatorOAuth2Request, form: dict[str, str]
+        self, oauth_request: EmulatorOAuth2Request, form: dict[str, str], ip: str
     ) -> EndUser | None:
         tenant = self.emulator.tenant
         name = oauth_request.payload.data.get("connection") or tenant.default_directory
@@ -131,7 +142,7 @@ class LoginViews:
         if connection is None or not connection.enabled_for(client_id):
             raise InvalidRequestError("the connection was not found")
         record = self.emulator.users.authenticate(
-            name, form.get("username", ""), form.get("password", "")
+            name, form.get("username", ""), form.get("password", ""), ip
         )
         if record is None:
             return None

@@ -20,14 +20,19 @@ def hash_password(password: str) -> str:
     return "$".join(["scrypt", str(_N), str(_R), str(_P), *encoded])
 
 
+# Verified in place of a missing hash: an unknown email (or a user without a password) costs the
+# same scrypt as a known one, so response times do not tell which accounts exist (Auth0 neither).
+DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
+
+
 def verify_password(password: str, encoded: str | None) -> bool:
-    if not encoded or not encoded.startswith("scrypt$"):
-        return False
-    _, n, r, p, salt, expected = encoded.split("$")
+    """Always one scrypt of the same cost, whether `encoded` is a hash or nothing."""
+    known = bool(encoded and encoded.startswith("scrypt$"))
+    _, n, r, p, salt, expected = (encoded if known and encoded else DUMMY_HASH).split("$")
     digest = hashlib.scrypt(
         password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=32
     )
-    return hmac.compare_digest(digest, base64.b64decode(expected))
+    return hmac.compare_digest(digest, base64.b64decode(expected)) and known
 
 
 def _classes(password: str) -> int:

@@ -3,7 +3,8 @@
 
 - `emulator`: a fresh emulator (demo seed, empty store) for one test.
 - `emulator_factory(seed=None, **options)`: start more, or with another seed, faults or hook;
-  all are stopped after the test. `options` are those of `testing.start_emulator`.
+  all are stopped after the test. `options` are those of `testing.start_emulator`, e.g.
+  `brute_force_limit=0` for a test that sends more than 10 wrong passwords for one account.
 """
 
 from __future__ import annotations

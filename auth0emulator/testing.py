@@ -112,6 +112,7 @@ def start_emulator(
     data_file: Path | None = None,
     faults: dict[str, Any] | None = None,
     rate_limit: str | None = None,
+    brute_force_limit: int | None = None,
     hook_url: str | None = None,
     hook_secret: str | None = None,
 ) -> EmulatorProcess:
@@ -125,6 +126,8 @@ def start_emulator(
     ]  # fmt: skip
     command += ["--faults", json.dumps(faults)] if faults else []
     command += ["--rate-limit", rate_limit] if rate_limit else []
+    if brute_force_limit is not None:  # 0 turns brute-force protection off
+        command += ["--brute-force-limit", str(brute_force_limit)]
     command += ["--post-login-hook-url", hook_url] if hook_url else []
     command += ["--post-login-hook-secret", hook_secret] if hook_secret else []
     log = workdir / "emulator.log"

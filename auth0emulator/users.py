@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from auth0emulator import errors
+from auth0emulator.bruteforce import BruteForceProtection
 from auth0emulator.clock import Clock
 from auth0emulator.passwords import hash_password, meets_policy, verify_password
 from auth0emulator.store import Store
@@ -27,10 +28,17 @@ def connection_of(record: dict[str, Any]) -> str:
 
 
 class Users:
-    def __init__(self, store: Store, tenant: Tenant, clock: Clock) -> None:
+    def __init__(
+        self,
+        store: Store,
+        tenant: Tenant,
+        clock: Clock,
+        brute_force: BruteForceProtection | None = None,
+    ) -> None:
         self.store = store
         self.tenant = tenant
         self.clock = clock
+        self.brute_force = brute_force or BruteForceProtection(clock)
 
     # --- reads ---------------------------------------------------------------------------
 
@@ -51,12 +59,20 @@ class Users:
             if r.get("email") == wanted and connection in (None, connection_of(r))
         ]
 
-    def authenticate(self, connection: str, email: str, password: str) -> dict[str, Any] | None:
-        """The user when the password is right (blocked or not: the caller decides)."""
+    def authenticate(
+        self, connection: str, email: str, password: str, ip: str
+    ) -> dict[str, Any] | None:
+        """The user when the password is right (blocked or not: the caller decides). Raises
+        `TooManyAttemptsError` once brute-force protection blocks this email from `ip`."""
+        self.brute_force.reserve(connection, email, ip)
         found = self.find_by_email(email, connection)
-        if found and verify_password(password, found[0].get("password_hash")):
-            return found[0]
-        return None
+        record = found[0] if found else None
+        hashed = record.get("password_hash") if record else None
+        # Runs one scrypt even without a hash (on a dummy): timing tells no account apart.
+        if not verify_password(password, hashed) or record is None:
+            return None
+        self.brute_force.succeeded(connection, email, ip)
+        return record
 
     def role_ids(self, user_id: str) -> list[str]:
         with self.store.read() as state:
@@ -135,10 +151,14 @@ class Users:
                 raise errors.user_not_found()
             # Change a copy: a refused change (weak password, taken email) leaves no trace.
             record = copy.deepcopy(state["users"][user_id])
+            email = str(record.get("email", ""))
             self._apply(state, record, changes)
             record["updated_at"] = self.clock.iso()
             state["users"][user_id] = record
-            return copy.deepcopy(record)
+            updated = copy.deepcopy(record)
+        if "password" in changes:
+            self.brute_force.lift(connection_of(updated), email)  # as Auth0 does
+        return updated
 
     def _apply(
         self, state: dict[str, Any], record: dict[str, Any], changes: dict[str, Any]

@@ -1,7 +1,7 @@
 """`python manage.py auth0emulator`: serve the offline Auth0 emulator, or rotate its signing key.
 
 manage.py auth0emulator --host 127.0.0.1 --port 3001 --seed FILE [--data FILE]
-    [--faults JSON] [--rate-limit N/SECONDS|off]
+    [--faults JSON] [--rate-limit N/SECONDS|off] [--brute-force-limit N] [--allow-remote]
     [--post-login-hook-url URL --post-login-hook-secret SECRET]
 manage.py auth0emulator rotate-key --data FILE      (emulator stopped: edits the data file)
 manage.py auth0emulator rotate-key --url http://127.0.0.1:3001   (emulator running)
@@ -9,6 +9,7 @@ manage.py auth0emulator rotate-key --url http://127.0.0.1:3001   (emulator runni
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 from typing import Any
@@ -18,12 +19,13 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from auth0emulator.app import EmulatorOptions
+from auth0emulator.bruteforce import DEFAULT_LIMIT
 from auth0emulator.clock import Clock
 from auth0emulator.config import EmulatorSettings
 from auth0emulator.faults import FaultConfigError, validate_faults
 from auth0emulator.keys import SigningKeys
 from auth0emulator.seed import DEMO_SEED_PATH, SeedError, load_seed
-from auth0emulator.server import serve
+from auth0emulator.server import is_loopback_host, serve
 from auth0emulator.store import Store, StoreError
 
 # Generous, so that a fast test loop is not throttled by surprise; tests of 429 set their own.
@@ -43,6 +45,27 @@ def parse_rate_limit(raw: str) -> tuple[int | None, int]:
     return values
 
 
+def check_bind_host(host: str, *, allow_remote: bool) -> None:
+    """The emulator is a test tool (plain HTTP, demo secrets, fault knobs): loopback only,
+    unless the operator says otherwise in so many words."""
+    if allow_remote or is_loopback_host(host):
+        return
+    raise CommandError(
+        f"--host {host!r} is not a loopback address: the emulator binds only to 127.0.0.0/8, "
+        "::1 or localhost. Pass --allow-remote to expose it on another interface deliberately."
+    )
+
+
+def non_negative(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{raw!r}: expected a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{raw!r}: must be 0 (off) or more")
+    return value
+
+
 def parse_faults(raw: str | None) -> dict[str, dict[str, Any]]:
     if not raw:
         return {}
@@ -60,7 +83,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         defaults: EmulatorSettings = settings.AUTH0EMULATOR
         parser.add_argument("action", nargs="?", default="serve", choices=["serve", "rotate-key"])
-        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--host", default="127.0.0.1", help="a loopback address")
+        parser.add_argument(
+            "--allow-remote",
+            action="store_true",
+            help="allow --host to be a non-loopback address (the emulator is a test tool)",
+        )
         parser.add_argument("--port", type=int, default=3001, help="0 picks a free port")
         parser.add_argument("--seed", type=Path, default=DEMO_SEED_PATH)
         parser.add_argument(
@@ -68,6 +96,13 @@ class Command(BaseCommand):
         )
         parser.add_argument("--faults", help='e.g. {"token": {"fail_next": 1, "fail_status": 503}}')
         parser.add_argument("--rate-limit", default=None, help="Management API: N/SECONDS or off")
+        parser.add_argument(
+            "--brute-force-limit",
+            type=non_negative,
+            default=DEFAULT_LIMIT,
+            help="failed logins for one email from one IP before it is blocked, as Auth0's "
+            f"brute-force protection (default {DEFAULT_LIMIT}; 0: off)",
+        )
         parser.add_argument("--post-login-hook-url", default=defaults.post_login_hook_url)
         parser.add_argument("--post-login-hook-secret", default=defaults.post_login_hook_secret)
         parser.add_argument("--url", help="rotate-key: the running emulator's base URL")
@@ -76,6 +111,7 @@ class Command(BaseCommand):
         if options["action"] == "rotate-key":
             self._rotate_key(options)
             return
+        check_bind_host(options["host"], allow_remote=options["allow_remote"])
         try:
             seed = load_seed(options["seed"])
         except SeedError as exc:
@@ -86,6 +122,7 @@ class Command(BaseCommand):
             data_path=options["data"],
             faults=parse_faults(options["faults"]),
             rate_limit=self._rate_limit(seed, options["rate_limit"]),
+            brute_force_limit=options["brute_force_limit"],
             hook_url=options["post_login_hook_url"] or seed.get("post_login_hook", {}).get("url"),
             hook_secret=options["post_login_hook_secret"]
             or seed.get("post_login_hook", {}).get("secret", ""),
