@@ -2,6 +2,11 @@
 
 A session is stored under the SHA-256 of its id (`handle`): the store never holds a usable cookie
 value. Refresh tokens are encrypted at rest with a Fernet key derived from SECRET_KEY (HKDF).
+
+Every access token issued through a session keeps its index entry (token digest -> handle) until
+the token expires, including after the session ends: a bearer token whose session is gone is
+refused on every route and in every process sharing the store, instead of falling through to
+"a JWT from Auth0, validate locally" (issue 12 item 2). The entry is the revocation list.
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import json
 import re
 import time
 from dataclasses import asdict, dataclass, replace
@@ -19,13 +25,19 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
+from joserfc import jws
+from joserfc.errors import JoseError
 
 from auth0client import store
+from auth0client.tokens import LEEWAY_S
 
 SID_LENGTH = 43  # generate_token(43): ~256 bits from a CSPRNG (ASVS v5 V7.2.3)
 _SID_RE = re.compile(rf"^[A-Za-z0-9]{{{SID_LENGTH}}}$")
 _TOUCH_INTERVAL_S = 60
 _USER_INDEX_LOCK_S = 5
+# Bounds a token's own `exp` claim when it says how long the token stays revoked (Auth0 allows
+# 30 days at most): an absurd claim cannot make a store entry that outlives every cache.
+_MAX_TOKEN_LIFETIME_S = 366 * 86400
 
 
 def digest(value: str) -> str:
@@ -136,6 +148,26 @@ def _user_key(user_id: str) -> str:
     return store.key("user", digest(user_id))
 
 
+def _token_ttl_s(session: Session, now: int) -> int:
+    """Until local JWT validation (exp plus its leeway) would refuse the token by itself."""
+    expires = max(session.expires_at, _claimed_exp(session.access_token, now))
+    return max(expires + LEEWAY_S - now, 1)
+
+
+def _claimed_exp(access_token: str, now: int) -> int:
+    """A JWT's own `exp`, which may be later than `expires_in` said (clock skew, or an answer
+    without it). Read unverified: the token came from the provider, and it only lengthens how
+    long the token is refused. 0 for an opaque token."""
+    try:
+        claims = json.loads(jws.extract_compact(access_token.encode("ascii")).payload)
+    except (JoseError, ValueError, UnicodeError):
+        return 0
+    exp = claims.get("exp") if isinstance(claims, dict) else None
+    if not isinstance(exp, int) or isinstance(exp, bool):
+        return 0
+    return min(exp, now + _MAX_TOKEN_LIFETIME_S)
+
+
 # --- operations -----------------------------------------------------------------------------
 
 
@@ -164,10 +196,11 @@ def session_create(
 def session_save(session: Session, *, now: int | None = None) -> None:
     now = int(now or time.time())
     store.put(_session_key(session.handle), _record(session), _remaining_s(session, now))
-    # The index lives as long as the session may (idle time is enforced by the session itself).
+    # The index lives as long as the session may (idle time is enforced by the session itself)
+    # and at least as long as the token: outliving its session, it is the token's revocation.
     absolute = session.created_at + settings.AUTH0_SESSIONS.duration_s - now
     index = {"h": session.handle, "exp": session.expires_at}
-    store.put(_token_key(session.access_token), index, absolute)
+    store.put(_token_key(session.access_token), index, max(absolute, _token_ttl_s(session, now)))
 
 
 def session_get(handle: str, *, now: int | None = None) -> Session | None:
@@ -195,15 +228,23 @@ def token_index_get(access_token: str) -> dict[str, Any] | None:
     return index if isinstance(index, dict) and "h" in index else None
 
 
-def session_delete(session: Session) -> None:
-    """Deletes the session for every process sharing the store (logout, revocation)."""
+def session_delete(session: Session, *, now: int | None = None) -> None:
+    """Ends the session for every process sharing the store (logout, revocation, expiry).
+
+    Its access tokens stay refused until they expire: their index entries name this now missing
+    session. The current token's entry is renewed first, so that no moment lets it fall back to
+    local JWT validation; earlier tokens' entries were written to outlive those tokens.
+    """
+    now = int(now or time.time())
+    index = {"h": session.handle, "exp": session.expires_at}
+    store.put(_token_key(session.access_token), index, _token_ttl_s(session, now))
     store.delete(_session_key(session.handle))
-    store.delete(_token_key(session.access_token))
     _user_index_remove(session.user_id, session.handle)
 
 
 def user_sessions_end(user_id: str) -> int:
-    """Ends every session of a user (blocked, deleted, password changed); returns how many."""
+    """Ends every session of a user (blocked, deleted, password changed), and so refuses every
+    access token issued through them until it expires; returns how many sessions ended."""
     handles = _user_handles(user_id)
     ended = 0
     for handle in handles:

@@ -4,7 +4,9 @@ Two product processes (gunicorn, the shipped gunicorn.conf.py) share one Redis a
 against a real emulator. Blocking, moving or deleting a user through the REST API on one instance
 ends that user's sessions on both within USERINFO_CACHE_SECONDS: the forward-auth decision, the
 product's own routes and /userinfo all stop accepting the session cookie. A logout on one instance
-ends the session on the other.
+ends the session on the other. The access token of an API client (no `website` scope) ends with
+its session too, on both instances at once (issue 12 item 2): it does not fall back to being
+validated locally as a JWT from Auth0.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ ADMIN = ("admin@example.com", "Admin-Passw0rd!")
 VICTIM_PASSWORD = "Victim-Passw0rd!42"
 BACKOFFICE_USERS = "/backoffice/usermanager/user/"
 PROTECTED = "/anything"  # the shipped policy's `/`: any signed-in user, never anonymous
+API_KEY = "revocation-api-client-key"  # API_KEYS_FILE: this key's requests use the `api` client
 
 
 def _database_url() -> str:
@@ -56,12 +59,16 @@ class Cluster:
 def cluster(emulator_factory, tmp_path, settings) -> Iterator[Cluster]:
     emulator = emulator_factory(demo_seed("http://127.0.0.1:8080"))
     document = default_config_document(auth0_url=emulator.url)
+    web = document["clients"]["web"]
+    document["clients"]["api"] = web | {"scopes": [s for s in web["scopes"] if s != "website"]}
     (tmp_path / "config.json").write_text(json.dumps(document))
+    (tmp_path / "api_keys.json").write_text(json.dumps({API_KEY: "api"}))
     env = product_env(
         tmp_path,
         REDIS_URL=settings.REDIS.url or "",
         DATABASE_URL=_database_url(),
         SERVICE_CONFIG_PATH=str(tmp_path),
+        API_KEYS_FILE=str(tmp_path / "api_keys.json"),
         SESSION_SCOPE=f"revocation-{uuid.uuid4().hex[:12]}",
         USERINFO_CACHE_SECONDS=str(CACHE_SECONDS),
         PERMISSIONS_CACHE_SECONDS=str(CACHE_SECONDS),
@@ -250,3 +257,78 @@ def test_other_users_sessions_survive_a_revocation(cluster, victim):
     time.sleep(CACHE_SECONDS)
 
     assert signed_in_everywhere(cluster, bystander_sid) == [True] * 4
+
+
+# --- issue 12 item 2: an API client's access token ends with its session -------------------
+
+
+def api_sign_in(product: ProductProcess, username: str, password: str) -> str:
+    """The password grant for the `api` client (no `website` scope): the access token."""
+    response = requests.post(
+        f"{product.url}/oauth/token",
+        headers={"client-key": API_KEY},
+        data={"grant_type": "password", "username": username, "password": password},
+        timeout=15,
+    )
+    assert response.status_code == HTTPStatus.OK, response.text
+    return str(response.json()["accessToken"])
+
+
+def token_accepted_everywhere(cluster: Cluster, token: str) -> list[bool]:
+    """Does each instance accept the token: forward-auth, /userinfo, /users/me?"""
+    headers = {"client-key": API_KEY, "Authorization": f"Bearer {token}"}
+    results = []
+    for product in cluster.both:
+        answers = [
+            requests.get(
+                f"{product.url}/auth",
+                headers=headers | {"Original-Request-Uri": PROTECTED},
+                timeout=10,
+            ),
+            requests.get(f"{product.url}/userinfo", headers=headers, timeout=10),
+            requests.get(f"{product.url}/users/me", headers=headers, timeout=10),
+        ]
+        for answer in answers:
+            assert answer.status_code in (HTTPStatus.OK, HTTPStatus.UNAUTHORIZED), answer.text
+        results += [answer.status_code == HTTPStatus.OK for answer in answers]
+    return results
+
+
+@pytest.fixture
+def victim_token(cluster) -> tuple[dict, str]:
+    """A user made through the API on A, signed in as an API client on B, accepted by both."""
+    user = Admin(cluster.a).create_victim()
+    token = api_sign_in(cluster.b, user["email"], VICTIM_PASSWORD)
+    assert token_accepted_everywhere(cluster, token) == [True] * 6
+    return user, token
+
+
+def test_logout_with_the_access_token_on_one_instance_ends_it_on_both_at_once(
+    cluster, victim_token
+):
+    _, token = victim_token
+
+    logout = requests.get(
+        f"{cluster.a.url}/logout",
+        headers={"client-key": API_KEY, "Authorization": f"Bearer {token}"},
+        allow_redirects=False,
+        timeout=10,
+    )
+
+    assert logout.status_code == HTTPStatus.FOUND
+    assert token_accepted_everywhere(cluster, token) == [False] * 6
+
+
+def test_blocking_ends_the_access_token_on_both_instances_and_unblocking_does_not_revive_it(
+    cluster, victim_token
+):
+    user, token = victim_token
+    admin = Admin(cluster.a)
+
+    blocked = admin.call("PATCH", f"/users/{user['_id']}", json={"blocked": True})
+    refused_while_blocked = token_accepted_everywhere(cluster, token)
+    unblocked = admin.call("PATCH", f"/users/{user['_id']}", json={"blocked": False})
+
+    assert (blocked.status_code, unblocked.status_code) == (HTTPStatus.OK, HTTPStatus.OK)
+    assert refused_while_blocked == [False] * 6
+    assert token_accepted_everywhere(cluster, token) == [False] * 6
