@@ -18,7 +18,7 @@ from auth0emulator.codes import Codes
 from auth0emulator.control import ControlViews
 from auth0emulator.errors import Auth0Error
 from auth0emulator.faults import Faults, RateLimiter
-from auth0emulator.hook import PostLoginHook
+from auth0emulator.hook import PasswordChangeHook, PostLoginHook
 from auth0emulator.keys import SigningKeys
 from auth0emulator.login import LoginViews
 from auth0emulator.mgmt_roles import RoleViews
@@ -46,6 +46,8 @@ class EmulatorOptions:
     brute_force_limit: int = DEFAULT_LIMIT  # failed logins per email and IP; 0: off
     hook_url: str | None = None
     hook_secret: str = ""
+    password_hook_url: str | None = None
+    password_hook_secret: str = ""
 
 
 class Emulator:
@@ -61,6 +63,11 @@ class Emulator:
             tenant=self.tenant, store=self.store, keys=self.keys, clock=self.clock,
             users=self.users, hook=hook,
         )  # fmt: skip
+        self.password_hook = (
+            PasswordChangeHook(options.password_hook_url, options.password_hook_secret)
+            if options.password_hook_url
+            else None
+        )
         self.codes = Codes(self.store, self.clock, self.tokens)
         self.sessions = Sessions(self.store, self.clock, self.tenant.session_lifetime_s)
         self.faults = Faults(options.faults)

@@ -11,3 +11,5 @@ class EmulatorSettings:
     data_file: Path
     post_login_hook_url: str | None = None
     post_login_hook_secret: str = ""
+    password_hook_url: str | None = None
+    password_hook_secret: str = ""

@@ -164,6 +164,8 @@ class UserViews:
         if data.get("email") is not None:
             _check_email(data["email"])
         user = self.emulator.users.update(request.path_params["id"], data)
+        if "password" in data and self.emulator.password_hook is not None:
+            self.emulator.password_hook.notify(user["user_id"])  # Auth0's post-change-password
         return json_response(public(user))
 
     def delete(self, request: Request) -> Response:

@@ -115,6 +115,8 @@ def start_emulator(
     brute_force_limit: int | None = None,
     hook_url: str | None = None,
     hook_secret: str | None = None,
+    password_hook_url: str | None = None,
+    password_hook_secret: str | None = None,
 ) -> EmulatorProcess:
     """Start an emulator on a free loopback port with a fresh store (unless `data_file`)."""
     workdir = Path(tempfile.mkdtemp(prefix="auth0emulator-"))
@@ -130,6 +132,8 @@ def start_emulator(
         command += ["--brute-force-limit", str(brute_force_limit)]
     command += ["--post-login-hook-url", hook_url] if hook_url else []
     command += ["--post-login-hook-secret", hook_secret] if hook_secret else []
+    command += ["--password-hook-url", password_hook_url] if password_hook_url else []
+    command += ["--password-hook-secret", password_hook_secret] if password_hook_secret else []
     log = workdir / "emulator.log"
     with log.open("w") as log_file:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py

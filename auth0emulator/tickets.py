@@ -113,6 +113,8 @@ class TicketViews:
             return html_response(page, HTTPStatus.BAD_REQUEST)
         with self.emulator.store.write() as state:
             state["tickets"].pop(digest(ticket), None)
+        if self.emulator.password_hook is not None:
+            self.emulator.password_hook.notify(user["user_id"])  # Auth0's post-change-password
         if record["result_url"]:
             return redirect(record["result_url"])
         return html_response(pages.message_page("Password changed", f"{user['email']}: done."))

@@ -228,6 +228,19 @@ AUTH0EMULATOR = EmulatorSettings(
     post_login_hook_secret=env.env_str(
         "AUTH0EMULATOR_POST_LOGIN_HOOK_SECRET", env.env_str("AUTH0_POST_LOGIN_HOOK_SECRET", "")
     ),
+    # Auth0's post-change-password trigger. The secret falls back to what the product's hook
+    # expects (AUTH0_PASSWORD_HOOK_SECRET), then to the post-login ones, in the same order.
+    password_hook_url=env.env_optional("AUTH0EMULATOR_PASSWORD_HOOK_URL"),
+    password_hook_secret=env.env_str(
+        "AUTH0EMULATOR_PASSWORD_HOOK_SECRET",
+        env.env_str(
+            "AUTH0_PASSWORD_HOOK_SECRET",
+            env.env_str(
+                "AUTH0EMULATOR_POST_LOGIN_HOOK_SECRET",
+                env.env_str("AUTH0_POST_LOGIN_HOOK_SECRET", ""),
+            ),
+        ),
+    ),
 )
 
 # --- auth0client and login site (issue 5) -----------------------------------------------------
@@ -296,6 +309,10 @@ USERMANAGER = UserManagerSettings(
         "UMS_BASE_USER_RESOLVER", "auth0client.resolvers.SessionUserResolver"
     ),
     post_login_hook_secret=env.env_str("AUTH0_POST_LOGIN_HOOK_SECRET", ""),
+    # One secret may serve both hooks (an Auth0 tenant usually keeps one per backend).
+    password_hook_secret=env.env_str(
+        "AUTH0_PASSWORD_HOOK_SECRET", env.env_str("AUTH0_POST_LOGIN_HOOK_SECRET", "")
+    ),
 )
 
 # --- backoffice (issue 7) ---------------------------------------------------------------------

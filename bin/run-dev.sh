@@ -13,6 +13,16 @@ export DELAY_SHUTDOWN_SECONDS="${DELAY_SHUTDOWN_SECONDS:-0}"
 # /v2/logout gets the client_id; the demo tenant lists them on the application.
 export AUTH0_LOGOUT_CLIENT_ID_ENABLED="${AUTH0_LOGOUT_CLIENT_ID_ENABLED:-true}"
 EMULATOR_PORT="${AUTH0_EMULATOR_PORT:-3001}"
+# Auth0's post-change-password trigger: the emulator tells the product to end the user's sessions
+# after every password change. One secret per run unless one is configured; both processes read
+# it (the emulator's AUTH0EMULATOR_PASSWORD_HOOK_SECRET falls back to it).
+if [ -z "${AUTH0_PASSWORD_HOOK_SECRET:-}${AUTH0_POST_LOGIN_HOOK_SECRET:-}" ]; then
+  AUTH0_PASSWORD_HOOK_SECRET="$("$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(32))')"
+  export AUTH0_PASSWORD_HOOK_SECRET
+fi
+hook_host="$HTTP_HOST"
+case "$hook_host" in 0.0.0.0 | "::" | "[::]") hook_host=127.0.0.1 ;; esac
+export AUTH0EMULATOR_PASSWORD_HOOK_URL="${AUTH0EMULATOR_PASSWORD_HOOK_URL:-http://${hook_host}:${HTTP_PORT}/hooks/auth0/post-change-password}"
 mkdir -p var
 
 pids=()

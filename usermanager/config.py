@@ -23,3 +23,6 @@ class UserManagerSettings:
     recheck_delays_s: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0, 15.0)
     # AUTH0_POST_LOGIN_HOOK_SECRET: the shared secret of POST /hooks/auth0/post-login.
     post_login_hook_secret: str = ""
+    # AUTH0_PASSWORD_HOOK_SECRET (else AUTH0_POST_LOGIN_HOOK_SECRET): the shared secret of
+    # POST /hooks/auth0/post-change-password.
+    password_hook_secret: str = ""

@@ -4,7 +4,7 @@ from django.urls import path, register_converter
 from drf_spectacular.views import SpectacularAPIView
 
 from usermanager.views.configurations import ConfigurationDetailApi, ConfigurationListApi
-from usermanager.views.identity import PostLoginHookApi
+from usermanager.views.identity import PostChangePasswordHookApi, PostLoginHookApi
 from usermanager.views.users import (
     UserChangePasswordApi,
     UserCountApi,
@@ -64,5 +64,10 @@ urlpatterns = [
         name="configuration-detail",
     ),
     path("hooks/auth0/post-login", PostLoginHookApi.as_view(), name="hook-post-login"),
+    path(
+        "hooks/auth0/post-change-password",
+        PostChangePasswordHookApi.as_view(),
+        name="hook-post-change-password",
+    ),
     path("api/schema", SpectacularAPIView.as_view(), name="schema"),
 ]

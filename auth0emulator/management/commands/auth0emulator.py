@@ -3,6 +3,7 @@
 manage.py auth0emulator --host 127.0.0.1 --port 3001 --seed FILE [--data FILE]
     [--faults JSON] [--rate-limit N/SECONDS|off] [--brute-force-limit N] [--allow-remote]
     [--post-login-hook-url URL --post-login-hook-secret SECRET]
+    [--password-hook-url URL --password-hook-secret SECRET]
 manage.py auth0emulator rotate-key --data FILE      (emulator stopped: edits the data file)
 manage.py auth0emulator rotate-key --url http://127.0.0.1:3001   (emulator running)
 """
@@ -105,6 +106,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--post-login-hook-url", default=defaults.post_login_hook_url)
         parser.add_argument("--post-login-hook-secret", default=defaults.post_login_hook_secret)
+        parser.add_argument(
+            "--password-hook-url",
+            default=defaults.password_hook_url,
+            help="called with the user id after every password change (post-change-password)",
+        )
+        parser.add_argument("--password-hook-secret", default=defaults.password_hook_secret)
         parser.add_argument("--url", help="rotate-key: the running emulator's base URL")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -126,6 +133,8 @@ class Command(BaseCommand):
             hook_url=options["post_login_hook_url"] or seed.get("post_login_hook", {}).get("url"),
             hook_secret=options["post_login_hook_secret"]
             or seed.get("post_login_hook", {}).get("secret", ""),
+            password_hook_url=options["password_hook_url"],
+            password_hook_secret=options["password_hook_secret"],
         )
         try:
             serve(options["host"], options["port"], build)
