@@ -78,6 +78,14 @@ def _isolated_cache_prefix(settings: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _empty_volatile_cache() -> None:
+    """The volatile cache is per process: a test never inherits another's answers or budgets."""
+    from django.core.cache import caches
+
+    caches["volatile"].clear()
+
+
+@pytest.fixture(autouse=True)
 def _auth0client_only(request: pytest.FixtureRequest) -> None:
     """`@pytest.mark.auth0client_only`: auth0client's identity without the UMS merge.
 

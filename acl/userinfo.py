@@ -1,7 +1,8 @@
 """USERINFO_URL: the user comes from an external userinfo service (auth0-client, the UMS, ...).
 
 The only acl module that talks HTTP. An HTTP error, a timeout or an empty body means anonymous,
-as in the Authorization Service. Answers are cached per credential for USERINFO_CACHE_SECONDS,
+as in the Authorization Service. Answers are cached per credential for USERINFO_CACHE_SECONDS
+(in the bounded volatile cache: strangers choose the credentials),
 and concurrent requests with the same credential in one process share one call.
 """
 
@@ -9,19 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import Any
 
 import requests
-from django.core.cache import cache
 from django.http import HttpRequest
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from acl.config import AclSettings
 from acl.identity import Identity
+from authgw.volatile import SingleFlight, volatile_get, volatile_set
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +54,7 @@ class UserinfoResolver:
         self.config = config
         self.url = url
         self.session = session or build_userinfo_session()
-        self._flights = _SingleFlight()
+        self._flights = SingleFlight()
 
     def resolve(self, request: HttpRequest) -> Identity | None:
         if not self._has_credentials(request):
@@ -164,7 +163,7 @@ def identity_from_cache(cached: Mapping[str, Any]) -> Identity | None:
 
 def _cache_get(key: str) -> Mapping[str, Any] | None:
     try:
-        value = cache.get(key)
+        value = volatile_get(key)
     # Logged with its traceback (so BLE001 allows it): the cache only saves calls.
     except Exception:
         logger.warning("userinfo cache unavailable", exc_info=True)
@@ -174,30 +173,6 @@ def _cache_get(key: str) -> Mapping[str, Any] | None:
 
 def _cache_set(key: str, value: Mapping[str, Any], seconds: int) -> None:
     try:
-        cache.set(key, value, seconds)
+        volatile_set(key, value, seconds)
     except Exception:
         logger.warning("userinfo cache unavailable", exc_info=True)
-
-
-class _SingleFlight:
-    """One lock per key while someone holds it, so a burst makes one call per process."""
-
-    def __init__(self) -> None:
-        self._guard = threading.Lock()
-        self._locks: dict[str, tuple[threading.Lock, int]] = {}
-
-    @contextmanager
-    def hold(self, key: str) -> Iterator[None]:
-        with self._guard:
-            lock, holders = self._locks.get(key, (threading.Lock(), 0))
-            self._locks[key] = (lock, holders + 1)
-        try:
-            with lock:
-                yield
-        finally:
-            with self._guard:
-                lock, holders = self._locks[key]
-                if holders == 1:
-                    del self._locks[key]
-                else:
-                    self._locks[key] = (lock, holders - 1)

@@ -294,6 +294,8 @@ class SessionSettings:
     idle_s: int = 86400
     # Opaque access tokens: how long a provider /userinfo answer is reused (by token hash).
     userinfo_cache_s: int = 10
+    # Unknown opaque tokens one address may make us ask the provider about, per minute and process.
+    userinfo_calls_per_ip_per_minute: int = 60
 
 
 @dataclass(frozen=True)

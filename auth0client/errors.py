@@ -44,6 +44,10 @@ class LoginThrottledError(TooManyRequestsError):
     pass
 
 
+class UserinfoBudgetExceededError(TooManyRequestsError):
+    """One address sent more unknown tokens than the provider is asked about per minute."""
+
+
 class Auth0UnavailableError(ServiceUnavailableError):
     """The provider did not answer (connection error, timeout) or its keys are unavailable."""
 

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 
 from auth0client.config import ClientConfig
 from auth0client.errors import NotAuthenticatedError, TokenInvalidError, UnknownClientError
-from auth0client.redirects import is_https
+from auth0client.redirects import client_ip, is_https
 from auth0client.services.authenticate import Authenticated, Credentials, authenticate
 from auth0client.sessions import Session
 from authgw.errors import ApiError
@@ -51,7 +51,9 @@ def credentials_of(request: HttpRequest) -> Credentials:
     bearer = None
     if authorization[: len(_BEARER_PREFIX)].lower() == _BEARER_PREFIX:
         bearer = authorization[len(_BEARER_PREFIX) :].strip() or None
-    return Credentials(sid=request.COOKIES.get(SESSION_COOKIE) or None, bearer=bearer)
+    return Credentials(
+        sid=request.COOKIES.get(SESSION_COOKIE) or None, bearer=bearer, ip=client_ip(request)
+    )
 
 
 _MEMO_ATTR = "_auth0client_authentication"

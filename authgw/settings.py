@@ -137,9 +137,23 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "authgw_cache",
+            # Sessions, login state, locks and lock-out counters: never evict a live entry. Past
+            # MAX_ENTRIES rows each write purges the expired ones (Django's DB cache culls expired
+            # rows first); a CULL_FREQUENCY larger than any row count then culls no live row.
+            "OPTIONS": {"MAX_ENTRIES": 1000, "CULL_FREQUENCY": 2**62},
         }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# What strangers can make us remember (token → userinfo answers, negative results, per-address
+# budgets): bounded and per process, so its eviction can hurt nobody's session (authgw/volatile.py).
+CACHES["volatile"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "authgw-volatile",
+    "OPTIONS": {
+        "MAX_ENTRIES": env.env_int("VOLATILE_CACHE_MAX_ENTRIES", 10000, minimum=100),
+        "CULL_FREQUENCY": 4,
+    },
+}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -273,6 +287,9 @@ AUTH0_SESSIONS = SessionSettings(
         "SESSION_IDLE_SECONDS", env.env_int("SESSION_DURATION_SECONDS", 86400), minimum=60
     ),
     userinfo_cache_s=env.env_int("USERINFO_CACHE_SECONDS", 10, minimum=0),
+    userinfo_calls_per_ip_per_minute=env.env_int(
+        "USERINFO_PROVIDER_CALLS_PER_IP_PER_MINUTE", 60, minimum=1
+    ),
 )
 LOGIN = LoginSettings(
     original_protocol_header=env.env_str("ORIGINAL_PROTOCOL_HEADER", "x-forwarded-proto").lower(),

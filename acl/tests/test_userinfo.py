@@ -13,7 +13,7 @@ import pytest
 import requests
 import responses
 from django.conf import settings as django_settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.test import RequestFactory
 from responses import matchers
 
@@ -25,13 +25,16 @@ from acl.userinfo import UserinfoResolver
 URL = "http://127.0.0.1:9/userinfo"
 BACKOFFICE_URL = "http://127.0.0.1:9/backoffice/userinfo"
 BODY = {"sub": "auth0|42", "groups": ["admin", 7], "permissions": ["read:orders"], "email": "a@b.c"}
-LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+LOCMEM = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "volatile": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"},
+}
 
 
 @pytest.fixture(autouse=True)
 def userinfo_config(settings):
     settings.CACHES = LOCMEM
-    cache.clear()
+    caches["volatile"].clear()
     settings.ACL = replace(
         settings.ACL,
         userinfo_url=URL,
@@ -202,25 +205,37 @@ def test_backoffice_requests_ask_the_backoffice_userinfo_url(rsps, settings):
 
 
 @pytest.mark.django_db
-def test_the_configured_cache_backend_holds_the_answer(rsps, settings):
+def test_answers_live_in_the_volatile_cache_never_in_the_session_store(rsps, settings):
     settings.CACHES = _configured_caches()
     rsps.get(URL, json=BODY)
-    cached = resolver()
 
-    cached.resolve(request_with(HTTP_COOKIE="sid=db"))
-    again = resolver().resolve(request_with(HTTP_COOKIE="sid=db"))  # another process, same cache
+    resolver().resolve(request_with(HTTP_COOKIE="sid=db"))
+    again = resolver().resolve(request_with(HTTP_COOKIE="sid=db"))  # another resolver, one process
 
     assert again.user_id == "auth0|42"
     assert len(rsps.calls) == 1
+    # A stranger chooses the credential: its answer must not take room in the session store.
+    assert not any(_session_store_keys())
 
 
 def _configured_caches():
-    # The product's own backend (the database, or Redis with REDIS_URL), with the per-test prefix.
+    # The product's own caches (the database or Redis, and the volatile one), per-test prefix.
     from authgw import settings as product_settings
 
-    caches = {"default": dict(product_settings.CACHES["default"])}
+    caches = {alias: dict(config) for alias, config in product_settings.CACHES.items()}
     caches["default"]["KEY_PREFIX"] = f"acl-test-{uuid.uuid4().hex[:12]}"
     return caches
+
+
+def _session_store_keys():
+    store = caches["default"]
+    if hasattr(store, "keys"):  # django-redis
+        return store.keys("*")
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cache_key FROM authgw_cache")
+        return [row[0] for row in cursor.fetchall()]
 
 
 def test_the_middleware_asks_userinfo(client, use_policy, rsps):

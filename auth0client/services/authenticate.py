@@ -12,11 +12,10 @@ from typing import Any
 
 from django.conf import settings
 
-from auth0client import store
 from auth0client.claims import permissions_of, userinfo_from_claims
 from auth0client.client import get_authentication_client
 from auth0client.config import ClientConfig
-from auth0client.errors import NotAuthenticatedError
+from auth0client.errors import NotAuthenticatedError, UserinfoBudgetExceededError
 from auth0client.services.refresh import session_ensure_fresh
 from auth0client.sessions import (
     Session,
@@ -26,14 +25,17 @@ from auth0client.sessions import (
     token_index_get,
 )
 from auth0client.tokens import MAX_TOKEN_BYTES, access_token_validate, looks_like_jwt
+from authgw.volatile import SingleFlight, budget_spend, volatile_get, volatile_set
 
 _NEGATIVE_CACHE_S = 10
+_flights = SingleFlight()
 
 
 @dataclass(frozen=True)
 class Credentials:
     sid: str | None = None
     bearer: str | None = None
+    ip: str = ""  # the caller's address: budgets what strangers can make us ask the provider
 
     @property
     def present(self) -> bool:
@@ -63,7 +65,7 @@ def _sane(token: str) -> bool:
 def authenticate(credentials: Credentials, *, client: ClientConfig | None) -> Authenticated | None:
     """The caller's identity; None when anonymous or unknown (401), raises 503 when unsure."""
     if credentials.bearer:
-        return _bearer(credentials.bearer, client)
+        return _bearer(credentials.bearer, client, credentials.ip)
     if credentials.sid:
         session = session_get_by_sid(credentials.sid)
         if session is None:
@@ -73,7 +75,7 @@ def authenticate(credentials: Credentials, *, client: ClientConfig | None) -> Au
     return None
 
 
-def _bearer(token: str, client: ClientConfig | None) -> Authenticated | None:
+def _bearer(token: str, client: ClientConfig | None, ip: str) -> Authenticated | None:
     if not _sane(token):
         return None
     index = token_index_get(token)
@@ -81,7 +83,7 @@ def _bearer(token: str, client: ClientConfig | None) -> Authenticated | None:
         return _issued_token(token, index)
     if client is None:
         return None
-    user = _jwt_user(token, client) if looks_like_jwt(token) else _opaque_user(token, client)
+    user = _jwt_user(token, client) if looks_like_jwt(token) else _opaque_user(token, client, ip)
     return Authenticated(user=user) if user else None
 
 
@@ -104,21 +106,40 @@ def _jwt_user(token: str, client: ClientConfig) -> dict[str, Any]:
     return userinfo_from_claims(claims, namespaces=namespaces, permissions=permissions_of(claims))
 
 
-def _opaque_user(token: str, client: ClientConfig) -> dict[str, Any] | None:
-    cache_key = store.key("userinfo", digest(f"{client.issuer} {token}"))
-    cached = store.get(cache_key)
+def _opaque_user(token: str, client: ClientConfig, ip: str) -> dict[str, Any] | None:
+    """Asks the provider once per token; answers are remembered only in the volatile cache."""
+    cache_key = f"auth0client:userinfo:{digest(f'{client.issuer} {token}')}"
+    cached = volatile_get(cache_key)
     if isinstance(cached, dict):
         return cached.get("user")
+    with _flights.hold(cache_key):
+        cached = volatile_get(cache_key)
+        if isinstance(cached, dict):
+            return cached.get("user")
+        _spend_provider_budget(ip)
+        user = _provider_user(token, client)
+        ttl = settings.AUTH0_SESSIONS.userinfo_cache_s if user else _NEGATIVE_CACHE_S
+        if ttl > 0:
+            volatile_set(cache_key, {"user": user}, ttl)
+    return user
+
+
+def _spend_provider_budget(ip: str) -> None:
+    """A flood of made-up tokens from one address is not relayed to the provider."""
+    per_minute = settings.AUTH0_SESSIONS.userinfo_calls_per_ip_per_minute
+    if not budget_spend(f"auth0client:userinfo-budget:{ip}", limit=per_minute, window_s=60):
+        raise UserinfoBudgetExceededError(
+            "Too many unknown access tokens from this address: try again in a minute.",
+            headers={"Retry-After": "60"},
+        )
+
+
+def _provider_user(token: str, client: ClientConfig) -> dict[str, Any] | None:
     try:
         answer = get_authentication_client(client).userinfo(access_token=token)
     except NotAuthenticatedError:
-        store.put(cache_key, {"user": None}, _NEGATIVE_CACHE_S)
         return None
     if not isinstance(answer.get("sub"), str) or not answer["sub"]:
         return None
     namespaces = settings.AUTH0_SERVICE_CONFIG.custom_claims_namespaces
-    user = userinfo_from_claims(answer, namespaces=namespaces)
-    ttl = settings.AUTH0_SESSIONS.userinfo_cache_s
-    if ttl > 0:
-        store.put(cache_key, {"user": user}, ttl)
-    return user
+    return userinfo_from_claims(answer, namespaces=namespaces)

@@ -40,7 +40,10 @@ def _authenticate_in_thread(sid):
 )
 def lock_backend(request, settings):
     if request.param == "add":
-        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+        settings.CACHES = {
+            **settings.CACHES,
+            "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        }
     return request.param
 
 

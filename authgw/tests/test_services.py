@@ -36,6 +36,7 @@ def test_database_is_postgresql_when_configured():
 @pytest.mark.django_db
 def test_database_cache_of_the_embedded_default_is_created_by_migrate(settings):
     settings.CACHES = {
+        **settings.CACHES,
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "authgw_cache",

@@ -42,7 +42,7 @@ def test_ready_names_the_cache_when_redis_is_unreachable(client, settings, free_
         tls=False,
         timeout_s=0.2,
     )
-    settings.CACHES = {"default": build_redis_cache(closed)}
+    settings.CACHES = {**settings.CACHES, "default": build_redis_cache(closed)}
 
     response = client.get("/-/ready")
 

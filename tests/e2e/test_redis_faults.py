@@ -59,7 +59,10 @@ def product(live_server, settings, emulator, redis_server):
         tls=False,
         timeout_s=settings.REDIS.timeout_s,
     )
-    settings.CACHES = {"default": build_redis_cache(own) | {"KEY_PREFIX": "faults"}}
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": build_redis_cache(own) | {"KEY_PREFIX": "faults"},
+    }
     settings.AUTH0_SERVICE_CONFIG = product_config(emulator, live_server.url)
     settings.ACL = replace(settings.ACL, user_resolver="auth0client.resolvers.SessionUserResolver")
     return live_server.url

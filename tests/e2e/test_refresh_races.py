@@ -92,6 +92,7 @@ def refresh_calls(idp: HostileIdP) -> list[str]:
 def lock_store(request, settings):
     if request.param == "database":
         settings.CACHES = {
+            **settings.CACHES,
             "default": {
                 "BACKEND": "django.core.cache.backends.db.DatabaseCache",
                 "LOCATION": "authgw_cache",
