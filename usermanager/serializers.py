@@ -8,6 +8,7 @@ from typing import Any
 from rest_framework import serializers
 
 from usermanager.documents import user_document
+from usermanager.errors import InvalidDocumentError
 from usermanager.models import User, UserState
 from usermanager.selectors import UserFilters
 
@@ -29,9 +30,14 @@ class UserFieldsSerializer(serializers.Serializer):
             ),
         }
 
-    def to_internal_value(self, data: Any) -> dict[str, Any]:
+    def run_validation(self, data: Any = serializers.empty) -> Any:
+        # A ValidationError with a bare message raised for a non-object body reaches DRF's
+        # `Serializer.errors`, which cannot make a dict of it: a 500 (issue 12 item 5).
         if not isinstance(data, Mapping):
-            raise serializers.ValidationError("The body must be a JSON object.")
+            raise InvalidDocumentError("The body must be a JSON object.")
+        return super().run_validation(data)
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
         values = super().to_internal_value(data)
         extra = {key: value for key, value in data.items() if key not in self.fields}
         return {**extra, **values}

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from usermanager import selectors, services
+from usermanager.errors import InvalidDocumentError
 from usermanager.serializers import (
     PageSerializer,
     UserCreateSerializer,
@@ -115,16 +116,18 @@ class UserDetailApi(JsonApi):
 
 def _patch_body(data: Any) -> tuple[dict[str, Any], frozenset[str]]:
     if not isinstance(data, Mapping):
-        raise serializers.ValidationError("The body must be a JSON object.")
+        raise InvalidDocumentError("The body must be a JSON object.")
     operators = {key for key in data if key.startswith("$")}
     if operators - {"$set", "$unset"} or (operators and len(operators) != len(data)):
-        raise serializers.ValidationError('Use plain fields, or only "$set" and "$unset".')
+        raise InvalidDocumentError('Use plain fields, or only "$set" and "$unset".')
     values = data.get("$set", {}) if operators else data
+    if not isinstance(values, Mapping):
+        raise InvalidDocumentError("$set: must be an object of fields.")
     unset = data.get("$unset", {})
-    if not isinstance(unset, Mapping | list):
-        raise serializers.ValidationError({"$unset": "must be an object or a list of fields"})
+    if not isinstance(unset, Mapping | list) or not all(isinstance(f, str) for f in unset):
+        raise InvalidDocumentError("$unset: must be an object or a list of field names.")
     checked = valid_input(UserFieldsSerializer, values, partial=True).validated_data
-    return dict(checked), frozenset(str(field) for field in unset)
+    return dict(checked), frozenset(unset)
 
 
 class UserRegisterApi(JsonApi):
