@@ -34,7 +34,8 @@ from auth0client.management import (
 )
 from authgw.errors import BadGatewayError, ConflictError, ServiceUnavailableError
 
-CONTRACT = Path(settings.BASE_DIR).parent / "shared/contracts/auth0-management-api-v2.openapi.yaml"
+# Vendored (tests/contracts/README.md: source, version, what was trimmed).
+CONTRACT = Path(settings.BASE_DIR) / "tests/contracts/auth0-management-api-v2.openapi.yaml"
 # The contract's own server URL, so its paths match ours.
 TENANT = "https://login0.local.dev.auth0.com/"
 API = f"{TENANT}api/v2/"

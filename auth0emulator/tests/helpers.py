@@ -20,8 +20,8 @@ API = "https://authgw.example.com/api"
 ADMIN = ("admin@example.com", "Admin-Passw0rd!")
 USER = ("user@example.com", "User-Passw0rd!")
 NAMESPACE = "https://authgw.example.com/"
-# CI clones the repository with `shared/` beside it.
-CONTRACTS = Path(__file__).resolve().parents[2] / ".." / "shared" / "contracts"
+# Vendored in the repository (tests/contracts/README.md: source, version, what was trimmed).
+CONTRACTS = Path(__file__).resolve().parents[2] / "tests" / "contracts"
 
 
 def get(url: str, **kwargs: Any) -> requests.Response:

@@ -1,5 +1,5 @@
 """Management API v2 over real sockets; every request and response is checked against Auth0's
-OpenAPI description in ../shared/contracts/ (ContractClient)."""
+OpenAPI description in tests/contracts/ (ContractClient)."""
 
 from __future__ import annotations
 
