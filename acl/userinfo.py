@@ -20,6 +20,7 @@ from urllib3.util.retry import Retry
 
 from acl.config import AclSettings
 from acl.identity import Identity
+from authgw.request_context import with_request_id
 from authgw.volatile import SingleFlight, volatile_get, volatile_set
 
 logger = logging.getLogger(__name__)
@@ -85,7 +86,8 @@ class UserinfoResolver:
             value = request.headers.get(name)
             if value is not None:
                 proxied[name] = value
-        return proxied
+        # The id our logs carry, also when the caller sent none (or one we did not accept).
+        return with_request_id(proxied)
 
     def _cache_key(self, headers: Mapping[str, str]) -> str:
         material = [self.url]

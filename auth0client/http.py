@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from authgw.request_context import REQUEST_ID_HEADER, current_request_id
+
 # POST is never retried: authorization codes and refresh tokens are single-use.
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+
+
+class RequestIdAdapter(HTTPAdapter):
+    """Sends the id of the request being served as X-Request-Id, so both sides' logs match.
+
+    An adapter, not a Session subclass: Authlib's OAuth2Session (client.py) mounts these same
+    adapters, so token, revocation, userinfo, JWKS and Management API calls all carry it.
+    """
+
+    def send(
+        self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
+    ) -> requests.Response:
+        request_id = current_request_id()
+        if request_id is not None and REQUEST_ID_HEADER not in request.headers:
+            request.headers[REQUEST_ID_HEADER] = request_id
+        return super().send(request, *args, **kwargs)
 
 
 def build_session(*, retries: int = 2, pool_size: int = 16) -> requests.Session:
@@ -22,7 +42,9 @@ def build_session(*, retries: int = 2, pool_size: int = 16) -> requests.Session:
         raise_on_status=False,
         respect_retry_after_header=False,
     )
-    adapter = HTTPAdapter(max_retries=retry, pool_connections=pool_size, pool_maxsize=pool_size)
+    adapter = RequestIdAdapter(
+        max_retries=retry, pool_connections=pool_size, pool_maxsize=pool_size
+    )
     session = requests.Session()
     session.mount("http://", adapter)
     session.mount("https://", adapter)

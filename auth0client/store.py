@@ -7,6 +7,7 @@ Keys are `<SESSION_SCOPE>:<kind>:<id>`. A failing store raises SessionStoreUnava
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import logging
 import threading
@@ -94,8 +95,13 @@ class _Renewer(threading.Thread):
         self._renew = renew
         self._every_s = every_s
         self._done = threading.Event()
+        # The starting request's context: the renewer's log lines carry its request id.
+        self._context = contextvars.copy_context()
 
     def run(self) -> None:
+        self._context.run(self._renew_until_stopped)
+
+    def _renew_until_stopped(self) -> None:
         try:
             while not self._done.wait(self._every_s):
                 try:

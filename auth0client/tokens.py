@@ -7,9 +7,11 @@ come only from the issuer's JWKS; `iss` matches exactly (the trailing slash coun
 
 from __future__ import annotations
 
+import functools
+import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, ParamSpec
 
 from joserfc import jws, jwt
 from joserfc.errors import JoseError
@@ -28,10 +30,30 @@ _ID_TOKEN_ONLY_CLAIMS = frozenset({"nonce", "at_hash", "c_hash"})
 
 Claims = dict[str, Any]
 Now = Callable[[], float]
+P = ParamSpec("P")
+
+logger = logging.getLogger(__name__)
 
 
 def _refuse(reason: str) -> TokenInvalidError:
     return TokenInvalidError(f"The token was refused: {reason}.")
+
+
+def _warns_when_refused(kind: str) -> Callable[[Callable[P, Claims]], Callable[P, Claims]]:
+    """One warning per refused token, with the reason: our own words, never the token."""
+
+    def decorate(validate: Callable[P, Claims]) -> Callable[P, Claims]:
+        @functools.wraps(validate)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> Claims:
+            try:
+                return validate(*args, **kwargs)
+            except TokenInvalidError as exc:
+                logger.warning("%s refused: %s", kind, exc.message, extra={"reason": exc.message})
+                raise
+
+        return wrapper
+
+    return decorate
 
 
 def token_header(token: str, algorithms: tuple[str, ...]) -> Mapping[str, Any]:
@@ -73,6 +95,7 @@ def _now_int(now: Now | None) -> int:
     return int((now or time.time)())
 
 
+@_warns_when_refused("ID token")
 def id_token_validate(
     id_token: str,
     *,
@@ -107,6 +130,7 @@ def _check_azp(claims: Claims, client_id: str) -> None:
         raise _refuse("azp is another client")
 
 
+@_warns_when_refused("access token")
 def access_token_validate(
     token: str, *, client: ClientConfig, fetch: Fetch, now: Now | None = None
 ) -> Claims:

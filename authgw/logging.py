@@ -1,4 +1,7 @@
-"""JSON-lines log formatting, with tokens, cookies, passwords and secrets scrubbed out."""
+"""JSON-lines log formatting, with tokens, cookies, passwords and secrets scrubbed out.
+
+Every line written while a request is served carries that request's `request_id`.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,8 @@ import json
 import logging
 import re
 from datetime import UTC, datetime
+
+from authgw.request_context import current_request_id
 
 REDACTED = "[REDACTED]"
 
@@ -45,6 +50,21 @@ class RedactSecretsFilter(logging.Filter):
         if record.exc_text:
             record.exc_text = redact(record.exc_text)
         record.exc_info = None
+        return True
+
+
+class RequestIdFilter(logging.Filter):
+    """Stamps `request_id` on every record written while a request is served, whatever the logger.
+
+    A filter on the handler, not on loggers: logger filters do not see records that propagate
+    from child loggers. Outside a request the record gets no `request_id` at all.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "request_id", None) is None:
+            request_id = current_request_id()
+            if request_id is not None:
+                record.request_id = request_id
         return True
 
 

@@ -7,22 +7,17 @@ with `mark_passthrough` so that its errors are not re-shaped.
 from __future__ import annotations
 
 import logging
-import re
 import time
-import uuid
 from collections.abc import Callable
 from http import HTTPStatus
 
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 
 from authgw.errors import RENDERED_ATTR, ApiError, api_error_response, error_response
+from authgw.request_context import REQUEST_ID_HEADER, request_id_bound, request_id_from
 
 access_logger = logging.getLogger("authgw.access")
 error_logger = logging.getLogger("authgw.errors")
-
-REQUEST_ID_HEADER = "X-Request-Id"
-# An incoming id is echoed into logs and headers: accept only a short, plain token.
-_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 GetResponse = Callable[[HttpRequest], HttpResponse]
 
@@ -37,15 +32,23 @@ def request_id_of(request: HttpRequest) -> str:
 
 
 class RequestLogMiddleware:
-    """Honours or generates X-Request-Id and writes one JSON access line per request."""
+    """Honours or generates X-Request-Id and writes one JSON access line per request.
+
+    The id is the current one (authgw.request_context) while the request is served, so every
+    log line and every call to Auth0 or another service made meanwhile carries it.
+    """
 
     def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER, ""))
+        request.request_id = request_id  # type: ignore[attr-defined]
+        with request_id_bound(request_id):
+            return self._served(request)
+
+    def _served(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
-        incoming = request.headers.get(REQUEST_ID_HEADER, "")
-        request.request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex  # type: ignore[attr-defined]
         response = self.get_response(request)
         response[REQUEST_ID_HEADER] = request.request_id  # type: ignore[attr-defined]
         access_logger.info(

@@ -353,14 +353,17 @@ _LOG_LEVELS = {"trace": 5, "debug": 10, "info": 20, "warn": 30, "error": 40, "fa
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "authgw.logging.RedactSecretsFilter"}},
+    "filters": {
+        "request_id": {"()": "authgw.logging.RequestIdFilter"},
+        "redact": {"()": "authgw.logging.RedactSecretsFilter"},
+    },
     "formatters": {"json": {"()": "authgw.logging.JsonFormatter"}},
     "handlers": {
         "stdout": {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
             "formatter": "json",
-            "filters": ["redact"],
+            "filters": ["request_id", "redact"],
         }
     },
     "root": {"handlers": ["stdout"], "level": _LOG_LEVELS[LOG_LEVEL]},

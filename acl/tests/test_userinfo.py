@@ -21,6 +21,7 @@ from acl.identity import Identity
 from acl.resolvers import resolver_for
 from acl.tests.conftest import methods
 from acl.userinfo import UserinfoResolver
+from authgw.request_context import request_id_bound
 
 URL = "http://127.0.0.1:9/userinfo"
 BACKOFFICE_URL = "http://127.0.0.1:9/backoffice/userinfo"
@@ -83,6 +84,22 @@ def test_only_headers_to_proxy_are_forwarded(rsps):
 
     assert call.call_count == 1
     assert "x-secret-internal" not in {name.lower() for name in rsps.calls[0].request.headers}
+
+
+@pytest.mark.parametrize(
+    "incoming",
+    [
+        pytest.param({}, id="caller-sent-none"),
+        pytest.param({"HTTP_X_REQUEST_ID": "bad id"}, id="refused-by-the-middleware"),
+    ],
+)
+def test_the_request_id_of_the_request_being_served_is_sent(rsps, incoming):
+    call = rsps.get(URL, json=BODY)
+
+    with request_id_bound("generated-1"):
+        resolver().resolve(request_with(HTTP_COOKIE="sid=abc", **incoming))
+
+    assert call.calls[0].request.headers["X-Request-Id"] == "generated-1"
 
 
 def test_no_call_without_any_authorization_header(rsps):

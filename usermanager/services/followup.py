@@ -9,6 +9,7 @@ backstop if all the checks fail too.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import time
@@ -34,7 +35,11 @@ def recheck(check: Check, what: str) -> None:
 
 def start(task: Callable[[], None]) -> None:
     """Runs a recheck series in a daemon thread (tests replace this to run it inline)."""
-    threading.Thread(target=task, name="usermanager-recheck", daemon=True).start()
+    # In a copy of the request's context: the checks' log lines and calls carry its request id.
+    context = contextvars.copy_context()
+    threading.Thread(
+        target=context.run, args=(task,), name="usermanager-recheck", daemon=True
+    ).start()
 
 
 def _run(check: Check, delays: Sequence[float], what: str) -> None:
