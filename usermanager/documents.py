@@ -27,6 +27,9 @@ SYSTEM_FIELDS = frozenset({"_id", "authUserId", "state", "createdAt", "updatedAt
 # password only ever goes to Auth0 (POST /users, /users/register, /users/change-password).
 REFUSED_FIELDS = frozenset({"expirationId", "__STATE__", "password"})
 REQUIRED_FIELDS = frozenset({"userGroup", "email"})
+OPTIONAL_CORE_FIELDS = frozenset({"username", "name", "customerId"})
+# authgw's own: never validated against a group's crudSchema (issue 12 item 6).
+OWN_FIELDS = SYSTEM_FIELDS | {"blocked"}
 
 
 def user_document(user: User) -> dict[str, Any]:
@@ -48,22 +51,30 @@ def user_document(user: User) -> dict[str, Any]:
 
 
 def crud_document(user: User) -> dict[str, Any]:
-    """What a group's crudSchema sees: the editable fields, empty ones left out."""
-    document: dict[str, Any] = {
-        "userGroup": user.user_group_id,
-        "email": user.email,
-        "blocked": user.blocked,
-        **user.extra,
+    """The stored user as its group's crudSchema sees it (see `crud_fields`)."""
+    return crud_fields(
+        {
+            "userGroup": user.user_group_id,
+            "email": user.email,
+            "username": user.username,
+            "name": user.name,
+            "customerId": user.customer_id,
+            **user.extra,
+        }
+    )
+
+
+def crud_fields(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields a crudSchema judges, as the caller sent them: authgw's own fields (`blocked`,
+    `state`, `authUserId`, the dates) are never part of the contract, and an empty optional core
+    field means "not set"."""
+    return {
+        field: value
+        for field, value in document.items()
+        if field not in OWN_FIELDS
+        and field not in REFUSED_FIELDS
+        and not (field in OPTIONAL_CORE_FIELDS and value in ("", None))
     }
-    for field, attribute in (
-        ("username", "username"),
-        ("name", "name"),
-        ("customerId", "customer_id"),
-    ):
-        value = getattr(user, attribute)
-        if value:
-            document[field] = value
-    return document
 
 
 def apply_fields(
@@ -121,14 +132,15 @@ def check_crud_schema(schema: Any) -> None:
         ) from None
 
 
-def validate_user(user: User, configuration: UMSConfiguration) -> None:
-    """Raises InvalidDocumentError naming every field that breaks the group's crudSchema."""
+def validate_fields(document: Mapping[str, Any], configuration: UMSConfiguration) -> None:
+    """Raises InvalidDocumentError naming every field of `document` (the user as the caller sent
+    it; see `crud_fields`) that breaks the group's crudSchema."""
     schema = configuration.crud_schema or {}
     validator = validator_for(schema, default=Draft7Validator)(
         schema, format_checker=FormatChecker()
     )
     errors: dict[str, list[str]] = {}
-    for error in sorted(validator.iter_errors(crud_document(user)), key=_error_order):
+    for error in sorted(validator.iter_errors(crud_fields(document)), key=_error_order):
         errors.setdefault(_field_of(error), []).append(error.message)
     if errors:
         errors = dict(sorted(errors.items()))

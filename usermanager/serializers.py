@@ -15,38 +15,60 @@ from usermanager.selectors import UserFilters
 MAX_PAGE = 200
 
 
+class StrictCharField(serializers.CharField):
+    """A JSON string: a number or a boolean is refused, never turned into its text."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return str(super().to_internal_value(data))
+
+
+class StrictEmailField(serializers.EmailField, StrictCharField):
+    pass
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """A JSON boolean: `"true"`, `1` and the like are refused."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
 class UserFieldsSerializer(serializers.Serializer):
-    """A user body: the typed core fields; every other field is kept as an extra field."""
+    """A user body: the typed core fields; every other field is kept as an extra field.
+
+    Its value is the body as sent (core fields checked, nothing coerced or trimmed): the group's
+    crudSchema judges what the caller sent, and the service normalises what it stores.
+    """
 
     def get_fields(self) -> dict[str, serializers.Field]:
         return {
-            "userGroup": serializers.CharField(max_length=100),
-            "email": serializers.EmailField(max_length=254),
-            "username": serializers.CharField(max_length=150, required=False, allow_blank=True),
-            "name": serializers.CharField(max_length=300, required=False, allow_blank=True),
-            "blocked": serializers.BooleanField(required=False),
-            "customerId": serializers.CharField(
+            "userGroup": StrictCharField(max_length=100),
+            "email": StrictEmailField(max_length=254),
+            "username": StrictCharField(max_length=150, required=False, allow_blank=True),
+            "name": StrictCharField(max_length=300, required=False, allow_blank=True),
+            "blocked": StrictBooleanField(required=False),
+            "customerId": StrictCharField(
                 max_length=200, required=False, allow_blank=True, allow_null=True
             ),
         }
 
-    def run_validation(self, data: Any = serializers.empty) -> Any:
+    def run_validation(self, data: Any = serializers.empty) -> dict[str, Any]:
         # A ValidationError with a bare message raised for a non-object body reaches DRF's
         # `Serializer.errors`, which cannot make a dict of it: a 500 (issue 12 item 5).
         if not isinstance(data, Mapping):
             raise InvalidDocumentError("The body must be a JSON object.")
-        return super().run_validation(data)
-
-    def to_internal_value(self, data: Any) -> dict[str, Any]:
-        values = super().to_internal_value(data)
-        extra = {key: value for key, value in data.items() if key not in self.fields}
-        return {**extra, **values}
+        super().run_validation(data)
+        return dict(data)
 
 
 class UserCreateSerializer(UserFieldsSerializer):
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()
-        fields["password"] = serializers.CharField(
+        fields["password"] = StrictCharField(
             required=False, write_only=True, trim_whitespace=False, max_length=128
         )
         return fields

@@ -17,7 +17,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 
 from auth0client.management import ManagementUser, UserChanges
 from authgw.errors import ApiError
-from usermanager.documents import apply_fields, validate_user
+from usermanager.documents import apply_fields, crud_document, validate_fields
 from usermanager.errors import (
     AuthUserCreationDisabledError,
     InvalidDocumentError,
@@ -40,7 +40,7 @@ def user_create(
     """POST /users: the local row and (unless postponed or disabled) its Auth0 user."""
     user = _new_user(data)
     configuration = ums_configuration_for_group(user_group=user.user_group_id)
-    validate_user(user, configuration)
+    validate_fields(data, configuration)
     _check_unique(user)
     if postpone_auth_user_creation or configuration.auth_user_creation_disabled:
         _save(user, undo=None, force_insert=True)
@@ -59,9 +59,10 @@ def user_link(*, data: Mapping[str, Any], auth_user_id: str) -> User:
         raise UserExistsError(f"authUserId {auth_user_id!r} is already linked to a user.")
     remote = mirror.client().user_get(auth_user_id)
     # Missing email and name are taken from Auth0.
-    user = _new_user({"email": remote.email or "", "name": remote.name or "", **data})
+    document = {"email": remote.email or "", "name": remote.name or "", **data}
+    user = _new_user(document)
     user.auth_user_id = remote.user_id
-    validate_user(user, ums_configuration_for_group(user_group=user.user_group_id))
+    validate_fields(document, ums_configuration_for_group(user_group=user.user_group_id))
     _check_unique(user)
     before = _remote_profile(remote)
     after = mirror.auth0_profile(user)
@@ -107,7 +108,9 @@ def user_update(
     user = user_get(user_id=user_id)
     updated = copy.copy(user)
     apply_fields(updated, values, unset)
-    validate_user(updated, ums_configuration_for_group(user_group=updated.user_group_id))
+    kept = {field: value for field, value in crud_document(user).items() if field not in unset}
+    document = {**kept, **values}
+    validate_fields(document, ums_configuration_for_group(user_group=updated.user_group_id))
     _check_unique(updated)
     before = mirror.auth0_profile(user)
     changes = mirror.profile_changes(before, mirror.auth0_profile(updated))

@@ -16,6 +16,8 @@ from usermanager import selectors, services
 from usermanager.errors import InvalidDocumentError
 from usermanager.serializers import (
     PageSerializer,
+    StrictCharField,
+    StrictEmailField,
     UserCreateSerializer,
     UserFieldsSerializer,
     UserFilterSerializer,
@@ -163,8 +165,8 @@ class UserLinkApi(JsonApi):
     class InputSerializer(UserFieldsSerializer):
         def get_fields(self) -> dict[str, serializers.Field]:
             fields = super().get_fields()
-            fields["authUserId"] = serializers.CharField(max_length=255)
-            fields["email"] = serializers.EmailField(max_length=254, required=False)
+            fields["authUserId"] = StrictCharField(max_length=255)
+            fields["email"] = StrictEmailField(max_length=254, required=False)
             return fields
 
     @extend_schema(
