@@ -128,21 +128,20 @@ REDIS = RedisSettings(
     tls=env.env_bool("REDIS_TLS", default=False),
     timeout_s=env.env_float("REDIS_TIMEOUT_SECONDS", 1.0, minimum=0.05),
 )
+# The embedded default's session store: sessions, login state, locks and lock-out counters must
+# never be evicted. Past MAX_ENTRIES rows each write purges the expired ones (Django's DB cache
+# culls expired rows first); a CULL_FREQUENCY larger than any row count then culls no live row.
+DATABASE_CACHE = {
+    "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+    "LOCATION": "authgw_cache",
+    "OPTIONS": {"MAX_ENTRIES": 1000, "CULL_FREQUENCY": 2**62},
+}
 if REDIS.configured:
     CACHES = {"default": build_redis_cache(REDIS)}
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 else:
     # The embedded default: no Redis, everything in the database.
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "authgw_cache",
-            # Sessions, login state, locks and lock-out counters: never evict a live entry. Past
-            # MAX_ENTRIES rows each write purges the expired ones (Django's DB cache culls expired
-            # rows first); a CULL_FREQUENCY larger than any row count then culls no live row.
-            "OPTIONS": {"MAX_ENTRIES": 1000, "CULL_FREQUENCY": 2**62},
-        }
-    }
+    CACHES = {"default": dict(DATABASE_CACHE)}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # What strangers can make us remember (token → userinfo answers, negative results, per-address
 # budgets): bounded and per process, so its eviction can hurt nobody's session (authgw/volatile.py).
