@@ -145,11 +145,9 @@ def user_delete(*, user_id: str) -> None:
 
 def user_change_password(*, auth_user_id: str) -> None:
     """POST /users/change-password (and the back office's action): an Auth0 password-change
-    ticket for the user, who is signed out everywhere at once. An admin forcing a new password
-    wants whoever holds a session out now, and the post-change-password hook that ends the
-    sessions when the ticket is used may not be configured."""
+    ticket for the user. Sessions end when the password actually changes (the
+    post-change-password hook), not when the mail is sent: asking for a reset signs nobody out."""
     mirror.client().password_change_ticket(user_id=auth_user_id)
-    mirror.end_sessions(auth_user_id)
 
 
 # --- helpers ------------------------------------------------------------------------------
