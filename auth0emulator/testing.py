@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import queue
 import shutil
 import subprocess
@@ -28,6 +29,8 @@ MANAGE_PY = Path(__file__).resolve().parent.parent / "manage.py"
 READY_PREFIX = "auth0emulator ready on "
 MANAGEMENT_CLIENT = ("authgw-management", "authgw-management-secret")
 START_TIMEOUT_S = 60.0
+# The emulator app is installed only on request when DJANGO_DEBUG is off (authgw/settings.py).
+EMULATOR_ENVIRONMENT = {"AUTH0EMULATOR_ENABLED": "true"}
 
 
 def demo_seed(product_base_url: str = "http://127.0.0.1:8080") -> dict[str, Any]:
@@ -137,7 +140,12 @@ def start_emulator(
     log = workdir / "emulator.log"
     with log.open("w") as log_file:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py
-            command, stdout=subprocess.PIPE, stderr=log_file, text=True, cwd=MANAGE_PY.parent
+            command,
+            stdout=subprocess.PIPE,
+            stderr=log_file,
+            text=True,
+            cwd=MANAGE_PY.parent,
+            env={**os.environ, **EMULATOR_ENVIRONMENT},
         )
     try:
         issuer = _wait_ready(process, log)

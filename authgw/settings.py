@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from pathlib import Path
 
@@ -62,14 +63,20 @@ INSTALLED_APPS = [
     "auth0client.apps.Auth0ClientConfig",
     "usermanager.apps.UserManagerConfig",
     "backoffice.apps.BackofficeConfig",
-    "auth0emulator.apps.Auth0EmulatorConfig",
 ]
+# The local Auth0 emulator (`manage.py auth0emulator`) is a development and test tool: installed
+# when DJANGO_DEBUG is on, or when AUTH0EMULATOR_ENABLED=true asks for it (tests, `make run`).
+AUTH0EMULATOR_ENABLED = env.env_bool("AUTH0EMULATOR_ENABLED", default=DEBUG)
+if AUTH0EMULATOR_ENABLED:
+    INSTALLED_APPS.append("auth0emulator.apps.Auth0EmulatorConfig")
 
 MIDDLEWARE = [
     "authgw.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "authgw.middleware.ErrorMiddleware",
+    # Outside the middlewares that set `sessionid`, `csrftoken` and `messages`: sees their cookies.
+    "auth0client.secure_cookies.SecureCookiesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -177,6 +184,32 @@ USE_TZ = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# HTTPS (README): all off by default, as TLS usually ends at a proxy in front of authgw.
+SECURE_HSTS_SECONDS = env.env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_SSL_REDIRECT = env.env_bool("SECURE_SSL_REDIRECT", default=False)
+# Probes talk plain HTTP to the process: the status routes (/-/healthz, /-/ready) never redirect.
+SECURE_REDIRECT_EXEMPT = [r"^-/"]
+_PROXY_SSL_HEADER = re.compile(r"([A-Za-z0-9-]+)\s*,\s*([^,\s]+)")  # NAME,VALUE
+
+
+def _proxy_ssl_header(raw: str | None) -> tuple[str, str] | None:
+    """`X-Forwarded-Proto,https` -> Django's ("HTTP_X_FORWARDED_PROTO", "https")."""
+    if raw is None:
+        return None
+    found = _PROXY_SSL_HEADER.fullmatch(raw)
+    if not found:
+        raise ImproperlyConfigured(
+            f"SECURE_PROXY_SSL_HEADER={raw!r}: expected HEADER,VALUE (e.g. X-Forwarded-Proto,https)"
+        )
+    name, value = found.groups()
+    return f"HTTP_{name.upper().replace('-', '_')}", value
+
+
+SECURE_PROXY_SSL_HEADER = _proxy_ssl_header(env.env_optional("SECURE_PROXY_SSL_HEADER"))
+# SESSION_COOKIE_SECURE and CSRF_COOKIE_SECURE are static; SecureCookiesMiddleware marks those
+# cookies Secure per request, exactly when `sid` is (HTTPS, or https from a TRUSTED_PROXIES peer).
+SILENCED_SYSTEM_CHECKS = ["security.W012", "security.W016"]
 
 # --- REST framework -------------------------------------------------------------------------
 

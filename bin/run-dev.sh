@@ -33,9 +33,10 @@ stop_all() {
 }
 trap stop_all INT TERM EXIT
 
-# The identity provider first: the product's default config points at it.
+# The identity provider first: the product's default config points at it. Its app is installed
+# only on request when DJANGO_DEBUG is off (authgw/settings.py), so ask for it whatever DEBUG says.
 emulator_log=var/auth0emulator.log
-"$PYTHON" manage.py auth0emulator --host 127.0.0.1 --port "$EMULATOR_PORT" \
+AUTH0EMULATOR_ENABLED=true "$PYTHON" manage.py auth0emulator --host 127.0.0.1 --port "$EMULATOR_PORT" \
   --seed auth0emulator/seeds/demo.json --data var/auth0emulator.json >"$emulator_log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do

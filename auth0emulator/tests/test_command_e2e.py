@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -12,11 +13,14 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from auth0emulator.management.commands.auth0emulator import Command
 from auth0emulator.seed import DEMO_SEED_PATH
-from auth0emulator.testing import MANAGE_PY, demo_seed, start_emulator
+from auth0emulator.testing import EMULATOR_ENVIRONMENT, MANAGE_PY, demo_seed, start_emulator
 from auth0emulator.tests.helpers import ADMIN, WEB, get, post
 
 READY = re.compile(r"^auth0emulator ready on http://127\.0\.0\.1:(\d+)/\n$")
+# In-process calls name the command class: with DJANGO_DEBUG off (the test suite) the emulator
+# app, and so its `manage.py` command, is installed only on request (AUTH0EMULATOR_ENABLED).
 
 
 @pytest.mark.e2e
@@ -34,7 +38,10 @@ def test_the_documented_command_line_prints_one_ready_line(tmp_path):
         "--data",
         str(tmp_path / "data.json"),
     ]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    environment = {**os.environ, **EMULATOR_ENVIRONMENT}
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment
+    )
     try:
         line = process.stdout.readline()
         found = READY.match(line)
@@ -93,8 +100,8 @@ def test_the_store_persists_users_and_keys_across_restarts(tmp_path):
 
 def test_rotate_key_on_a_stopped_emulators_data_file(tmp_path, capsys):
     data = tmp_path / "emulator.json"
-    call_command("auth0emulator", "rotate-key", "--data", str(data))
-    call_command("auth0emulator", "rotate-key", "--data", str(data))
+    call_command(Command(), "rotate-key", "--data", str(data))
+    call_command(Command(), "rotate-key", "--data", str(data))
     printed = capsys.readouterr().out.splitlines()
     kids = [key["kid"] for key in json.loads(data.read_text())["keys"]]
     assert len(kids) == 3  # the first call made the initial key, then rotated once
@@ -136,15 +143,15 @@ def test_a_bad_seed_stops_the_command_naming_the_json_path(tmp_path, change, mes
     seed = demo_seed()
     change(seed)
     with pytest.raises(CommandError) as caught:
-        call_command("auth0emulator", "--seed", str(_seed_file(tmp_path, seed)), "--port", "0")
+        call_command(Command(), "--seed", str(_seed_file(tmp_path, seed)), "--port", "0")
     assert str(caught.value) == message
 
 
 def test_bad_faults_and_rate_limit_options_are_refused(tmp_path):
     with pytest.raises(CommandError, match=r"--faults: faults: \$\.tokens: unknown family"):
-        call_command("auth0emulator", "--faults", '{"tokens": {}}', "--data", ":memory:")
+        call_command(Command(), "--faults", '{"tokens": {}}', "--data", ":memory:")
     with pytest.raises(CommandError, match="--rate-limit 'many': expected N/SECONDS or off"):
-        call_command("auth0emulator", "--rate-limit", "many", "--data", ":memory:")
+        call_command(Command(), "--rate-limit", "many", "--data", ":memory:")
 
 
 @pytest.mark.e2e

@@ -30,7 +30,9 @@ def served(monkeypatch):
 
 
 def start(*args: str) -> None:
-    call_command("auth0emulator", "--port", "0", "--data", ":memory:", *args, stdout=io.StringIO())
+    # The command class, not its name: the suite runs without the emulator app installed.
+    arguments = ("--port", "0", "--data", ":memory:", *args)
+    call_command(command.Command(), *arguments, stdout=io.StringIO())
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.10", "emulator.example.com", ""])  # noqa: S104

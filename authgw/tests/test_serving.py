@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from authgw.tests.tenant_config import write_tenant_config
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -48,6 +50,8 @@ def server(tmp_path, free_port, server_env):
         "HTTP_PORT": str(free_port),
         "GUNICORN_WORKERS": "1",
         "DELAY_SHUTDOWN_SECONDS": "3",
+        # DJANGO_DEBUG is off: the entrypoint's `check --deploy` refuses the demo tenant's secrets.
+        "SERVICE_CONFIG_PATH": str(write_tenant_config(tmp_path / "tenant")),
     } | server_env
     process = subprocess.Popen(
         [str(REPO / "bin" / "entrypoint.sh")],
