@@ -21,6 +21,7 @@ test: $(STAMP) system-deps lint test-embedded test-services
 
 system-deps:
 	bin/install-system-deps.sh
+	bin/install-test-deps.sh
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -1,5 +1,7 @@
 """The Auth0 Authentication API client: authorize URL, token grants, revocation, userinfo, JWKS.
 
+Any OpenID provider works: the endpoints and the issuer come from its discovery document
+(auth0client/discovery.py), Auth0's fixed paths only while that document is unavailable.
 Every protocol step goes through Authlib's OAuth2Session; every HTTP call has an explicit timeout
 and its failures are translated here (ConnectionError/Timeout → 503, 5xx → 502, refusals → 403).
 """
@@ -16,10 +18,17 @@ from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from authlib.common.errors import AuthlibBaseError
+from authlib.common.urls import add_params_to_uri
 from authlib.integrations.requests_client import OAuth2Session
 from django.conf import settings
 
 from auth0client.config import ClientConfig
+from auth0client.discovery import (
+    ProviderMetadata,
+    discovery_cache,
+    discovery_url,
+    issuer_check,
+)
 from auth0client.errors import (
     Auth0BadGatewayError,
     Auth0UnavailableError,
@@ -125,10 +134,17 @@ class AuthenticationClient:
         self._http = http
         self.timeout_s = timeout_s
 
-    # --- URLs ---------------------------------------------------------------------------
+    # --- the provider's configuration ----------------------------------------------------
 
-    def endpoint(self, path: str) -> str:
-        return f"{self.config.issuer}{path}"
+    def metadata(self) -> ProviderMetadata:
+        """Discovered (cached, stale on failure), or Auth0's paths; IssuerMismatchError if wrong."""
+        return discovery_cache.metadata(self.config.auth0_url, self._discovery_document)
+
+    def issuer(self) -> str:
+        """The `iss` every token and callback must carry, exactly (OIDC Discovery §4.3)."""
+        return self.metadata().issuer
+
+    # --- URLs ---------------------------------------------------------------------------
 
     def authorization_url(
         self,
@@ -142,26 +158,37 @@ class AuthenticationClient:
         extra = {"nonce": nonce, "audience": self.config.audience}
         extra |= {"connection": connection, "prompt": prompt}
         url, _ = self._oauth(scoped=True).create_authorization_url(
-            self.endpoint("authorize"),
+            self.metadata().authorization_endpoint,
             state=state,
             code_verifier=code_verifier,
             **{key: value for key, value in extra.items() if value},
         )
         return str(url)
 
-    def logout_url(self, *, return_to: str | None, with_client_id: bool) -> str:
-        params = {"returnTo": return_to} if return_to else {}
+    def logout_url(
+        self, *, return_to: str | None, with_client_id: bool, id_token: str | None = None
+    ) -> str:
+        """RP-Initiated Logout 1.0 when the provider offers it, else Auth0's /v2/logout."""
+        end_session = self.metadata().end_session_endpoint
+        if end_session:
+            # §2: id_token_hint names the session; client_id lets the provider check the
+            # post_logout_redirect_uri even without it (or with an expired one).
+            params = [("client_id", self.config.client_id)]
+            params += [("id_token_hint", id_token)] if id_token else []
+            params += [("post_logout_redirect_uri", return_to)] if return_to else []
+            return str(add_params_to_uri(end_session, params))
+        legacy = {"returnTo": return_to} if return_to else {}
         if with_client_id:
-            params["client_id"] = self.config.client_id
-        query = f"?{urlencode(params)}" if params else ""
-        return f"{self.endpoint('v2/logout')}{query}"
+            legacy["client_id"] = self.config.client_id
+        query = f"?{urlencode(legacy)}" if legacy else ""
+        return f"{self.config.auth0_url}v2/logout{query}"
 
     # --- token endpoint ------------------------------------------------------------------
 
     @_translated("code exchange")
     def exchange_code(self, *, code: str, code_verifier: str) -> TokenSet:
         token = self._oauth(scoped=False).fetch_token(
-            self.endpoint("oauth/token"),
+            self.metadata().token_endpoint,
             grant_type="authorization_code",
             code=code,
             code_verifier=code_verifier,
@@ -174,7 +201,7 @@ class AuthenticationClient:
         if self.config.audience:
             extra["audience"] = self.config.audience
         token = self._oauth(scoped=True).fetch_token(
-            self.endpoint("oauth/token"),
+            self.metadata().token_endpoint,
             grant_type=PASSWORD_REALM_GRANT if connection else "password",
             username=username,
             password=password,
@@ -185,14 +212,18 @@ class AuthenticationClient:
     @_translated("refresh")
     def refresh(self, *, refresh_token: str) -> TokenSet:
         token = self._oauth(scoped=False).refresh_token(
-            self.endpoint("oauth/token"), refresh_token=refresh_token
+            self.metadata().token_endpoint, refresh_token=refresh_token
         )
         return TokenSet.from_response(token, now=time.time())
 
     @_translated("revocation")
     def revoke(self, *, refresh_token: str) -> None:
+        endpoint = self.metadata().revocation_endpoint
+        if endpoint is None:
+            logger.info("the provider offers no revocation endpoint: refresh token not revoked")
+            return
         response = self._oauth(scoped=False).revoke_token(
-            self.endpoint("oauth/revoke"),
+            endpoint,
             token=refresh_token,
             token_type_hint="refresh_token",  # noqa: S106
         )
@@ -203,8 +234,12 @@ class AuthenticationClient:
 
     @_translated("userinfo")
     def userinfo(self, *, access_token: str) -> dict[str, Any]:
+        """The provider's /userinfo for an access token, opaque or JWT (OIDC Core §5.3)."""
+        endpoint = self.metadata().userinfo_endpoint
+        if endpoint is None:
+            raise Auth0BadGatewayError("The identity provider offers no userinfo endpoint.")
         response = self._http.get(
-            self.endpoint("userinfo"),
+            endpoint,
             headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"},
             timeout=self.timeout_s,
         )
@@ -213,24 +248,26 @@ class AuthenticationClient:
         response.raise_for_status()
         return _json_object(response.content)
 
-    @_translated("discovery")
     def discovery(self) -> dict[str, Any]:
-        """The provider's OpenID configuration; its issuer must be the one we trust."""
+        """The provider's OpenID configuration, downloaded now (the check-up), issuer checked."""
+        document = self._discovery_document()
+        issuer_check(document.get("issuer"), self.config.auth0_url)
+        return document
+
+    @_translated("discovery")
+    def _discovery_document(self) -> dict[str, Any]:
         response = self._http.get(
-            self.endpoint(".well-known/openid-configuration"),
+            discovery_url(self.config.auth0_url),
             headers={"Accept": "application/json"},
             timeout=self.timeout_s,
         )
         response.raise_for_status()
-        document = _json_object(response.content)
-        if document.get("issuer") != self.config.issuer:
-            raise ValueError(f"discovery names another issuer: {document.get('issuer')!r}")
-        return document
+        return _json_object(response.content)
 
     @_translated("JWKS download")
     def jwks(self) -> dict[str, Any]:
         response = self._http.get(
-            self.endpoint(".well-known/jwks.json"),
+            self.metadata().jwks_uri,
             headers={"Accept": "application/json"},
             timeout=self.timeout_s,
         )
@@ -240,12 +277,23 @@ class AuthenticationClient:
             raise ValueError("a JWKS has a 'keys' list")
         return document
 
+    def _auth_method(self) -> str:
+        """The configured method, else client_secret_post unless the provider lacks it."""
+        if self.config.token_endpoint_auth_method:
+            return self.config.token_endpoint_auth_method
+        offered = self.metadata().token_endpoint_auth_methods
+        # RFC 6749 §2.3.1: every provider must accept HTTP Basic; Auth0 defaults to post.
+        if offered and "client_secret_post" not in offered:
+            return "client_secret_basic"
+        return "client_secret_post"
+
     def _oauth(self, *, scoped: bool) -> OAuth2Session:
+        method = self._auth_method()
         oauth = OAuth2Session(
             client_id=self.config.client_id,
             client_secret=self.config.client_secret,
-            token_endpoint_auth_method="client_secret_post",  # noqa: S106 - a method name
-            revocation_endpoint_auth_method="client_secret_post",
+            token_endpoint_auth_method=method,
+            revocation_endpoint_auth_method=method,
             scope=" ".join(self.config.provider_scopes) if scoped else None,
             redirect_uri=self.config.redirect_url,
             code_challenge_method="S256",

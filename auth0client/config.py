@@ -51,9 +51,12 @@ class ClientConfig:
     authorize_state_required: bool = False
     password_grant_enabled: bool = False
     refresh_token_in_response: bool = False
+    # None: client_secret_post (Auth0's default) unless the discovered provider does not offer it.
+    token_endpoint_auth_method: str | None = None
 
     @property
     def issuer(self) -> str:
+        """The configured base URL; the issuer tokens are checked against is the discovered one."""
         return self.auth0_url
 
     @property
@@ -209,6 +212,7 @@ def _client(name: str, raw: Mapping[str, Any], source: str) -> ClientConfig:
         authorize_state_required=bool(raw.get("authorizeStateRequired", False)),
         password_grant_enabled=bool(raw.get("passwordGrantEnabled", False)),
         refresh_token_in_response=bool(raw.get("refreshTokenInResponse", False)),
+        token_endpoint_auth_method=raw.get("tokenEndpointAuthMethod"),
     )
 
 

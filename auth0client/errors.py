@@ -58,3 +58,7 @@ class Auth0BadGatewayError(BadGatewayError):
 
 class SessionStoreUnavailableError(ServiceUnavailableError):
     """The session store (Redis or the database cache) failed: fail closed, keep the cookie."""
+
+
+class IssuerMismatchError(BadGatewayError):
+    """The discovery document names an issuer other than auth0Url (OIDC Discovery §4.3)."""

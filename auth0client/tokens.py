@@ -73,15 +73,29 @@ def token_header(token: str, algorithms: tuple[str, ...]) -> Mapping[str, Any]:
     return header
 
 
-def verified_claims(token: str, *, client: ClientConfig, fetch: Fetch) -> Claims:
+def verified_claims(
+    token: str, *, client: ClientConfig, fetch: Fetch, issuer: str, access_token: bool = False
+) -> Claims:
     """Signature check against the issuer's JWKS (one rate-limited refetch on an unknown kid)."""
     header = token_header(token, client.signing_algs)
+    _check_type(header, access_token=access_token)
     kid = header.get("kid")
-    keys = jwks_cache.keys(client.issuer, fetch, kid if isinstance(kid, str) else None)
+    keys = jwks_cache.keys(issuer, fetch, kid if isinstance(kid, str) else None)
     try:
         return dict(jwt.decode(token, keys, algorithms=list(client.signing_algs)).claims)
     except JoseError as exc:
         raise _refuse(f"bad signature or unknown key ({type(exc).__name__})") from exc
+
+
+def _check_type(header: Mapping[str, Any], *, access_token: bool) -> None:
+    # RFC 9068 §2.1 / RFC 8725 §3.11: `at+jwt` marks an access token, which is never an ID
+    # token; an access token may also carry Auth0's plain `JWT` or no `typ` at all.
+    typ = header.get("typ")
+    kind = str(typ).lower().removeprefix("application/") if typ is not None else None
+    if access_token and kind not in {None, "jwt", "at+jwt"}:
+        raise _refuse(f"type {str(typ)[:32]!r} is not an access token's")
+    if not access_token and kind not in {None, "jwt"}:
+        raise _refuse(f"type {str(typ)[:32]!r} is not an ID token's")
 
 
 def _check(registry: JWTClaimsRegistry, claims: Claims) -> None:
@@ -101,13 +115,17 @@ def id_token_validate(
     *,
     client: ClientConfig,
     fetch: Fetch,
+    issuer: str,
     nonce: str | None,
     now: Now | None = None,
 ) -> Claims:
-    """OIDC Core §3.1.3.7; `nonce=None` only for ID tokens from a refresh (no nonce sent)."""
-    claims = verified_claims(id_token, client=client, fetch=fetch)
+    """OIDC Core §3.1.3.7; `nonce=None` only for ID tokens from a refresh (no nonce sent).
+
+    `issuer` is the discovered one (auth0client/discovery.py): `iss` must equal it exactly.
+    """
+    claims = verified_claims(id_token, client=client, fetch=fetch, issuer=issuer)
     options: dict[str, Any] = {
-        "iss": {"essential": True, "value": client.issuer},
+        "iss": {"essential": True, "value": issuer},
         "aud": {"essential": True, "value": client.client_id},
         "sub": {"essential": True},
         "exp": {"essential": True},
@@ -132,16 +150,16 @@ def _check_azp(claims: Claims, client_id: str) -> None:
 
 @_warns_when_refused("access token")
 def access_token_validate(
-    token: str, *, client: ClientConfig, fetch: Fetch, now: Now | None = None
+    token: str, *, client: ClientConfig, fetch: Fetch, issuer: str, now: Now | None = None
 ) -> Claims:
     """A JWT access token for the configured API audience (RFC 9068), validated locally."""
     if not client.audience:
         raise _refuse("no API audience is configured for JWT access tokens")
-    claims = verified_claims(token, client=client, fetch=fetch)
+    claims = verified_claims(token, client=client, fetch=fetch, issuer=issuer, access_token=True)
     registry = JWTClaimsRegistry(
         now=_now_int(now),
         leeway=LEEWAY_S,
-        iss={"essential": True, "value": client.issuer},
+        iss={"essential": True, "value": issuer},
         aud={"essential": True, "value": client.audience},
         sub={"essential": True},
         exp={"essential": True},

@@ -71,6 +71,7 @@ class OAuthTokenApi(APIView):
         grant_type = serializers.CharField(required=False, max_length=128)
         code = serializers.CharField(required=False, max_length=2048)
         state = serializers.CharField(required=False, max_length=512)
+        iss = serializers.CharField(required=False, max_length=2048)  # RFC 9207, forwarded
         username = serializers.CharField(required=False, max_length=512)
         password = serializers.CharField(required=False, max_length=1024, trim_whitespace=False)
         connection = serializers.CharField(required=False, max_length=128)
@@ -127,6 +128,7 @@ class OAuthTokenApi(APIView):
                 state=fields.get("state"),
                 binding=request.COOKIES.get(BINDING_COOKIE),
                 previous_sid=request.COOKIES.get(SESSION_COOKIE),
+                iss=fields.get("iss"),
             )
         raise LoginRequestError("grant_type must be authorization_code or password.")
 

@@ -101,7 +101,7 @@ def _issued_token(token: str, index: dict[str, Any]) -> Authenticated | None:
 
 def _jwt_user(token: str, client: ClientConfig) -> dict[str, Any]:
     auth = get_authentication_client(client)
-    claims = access_token_validate(token, client=client, fetch=auth.jwks)
+    claims = access_token_validate(token, client=client, fetch=auth.jwks, issuer=auth.issuer())
     namespaces = settings.AUTH0_SERVICE_CONFIG.custom_claims_namespaces
     return userinfo_from_claims(claims, namespaces=namespaces, permissions=permissions_of(claims))
 

@@ -23,7 +23,9 @@ def access_permissions(
     """RBAC permissions from a JWT access token for our API (validated like any other token)."""
     if not client.audience or not looks_like_jwt(tokens.access_token):
         return []
-    claims = access_token_validate(tokens.access_token, client=client, fetch=auth.jwks)
+    claims = access_token_validate(
+        tokens.access_token, client=client, fetch=auth.jwks, issuer=auth.issuer()
+    )
     if claims.get("sub") != sub:
         raise TokenInvalidError("The token was refused: the access token is for another user.")
     return permissions_of(claims)
@@ -35,10 +37,39 @@ def user_from_tokens(
     """The session's userinfo, from a validated ID token (and the access token's permissions)."""
     if not tokens.id_token:
         raise Auth0BadGatewayError("The identity provider answered without an ID token.")
-    claims = id_token_validate(tokens.id_token, client=client, fetch=auth.jwks, nonce=nonce)
+    claims = id_token_validate(
+        tokens.id_token, client=client, fetch=auth.jwks, issuer=auth.issuer(), nonce=nonce
+    )
+    if _scope_claims_missing(client, claims):
+        claims = _with_userinfo(auth, tokens, claims)
     permissions = access_permissions(client, auth, tokens, str(claims["sub"]))
     namespaces = settings.AUTH0_SERVICE_CONFIG.custom_claims_namespaces
     return userinfo_from_claims(claims, namespaces=namespaces, permissions=permissions)
+
+
+# What each requested scope should bring (OIDC Core §5.4): Auth0 puts them in the ID token,
+# certified providers such as oidc-provider only at /userinfo when an access token is issued.
+_SCOPE_CLAIMS = {"email": "email", "profile": "name"}
+
+
+def _scope_claims_missing(client: ClientConfig, claims: dict[str, Any]) -> bool:
+    return any(
+        scope in client.provider_scopes and claim not in claims
+        for scope, claim in _SCOPE_CLAIMS.items()
+    )
+
+
+def _with_userinfo(
+    auth: AuthenticationClient, tokens: TokenSet, claims: dict[str, Any]
+) -> dict[str, Any]:
+    """The ID token's claims completed from /userinfo; the signed ID token wins on conflicts.
+
+    OIDC Core §5.3.2: an answer whose `sub` is not the ID token's is never used.
+    """
+    answer = auth.userinfo(access_token=tokens.access_token)
+    if answer.get("sub") != claims["sub"]:
+        raise TokenInvalidError("The token was refused: /userinfo answered for another user.")
+    return answer | claims
 
 
 def user_from_userinfo(

@@ -11,7 +11,7 @@ from typing import Any
 from authlib.common.security import generate_token
 
 from auth0client import store
-from auth0client.client import get_authentication_client
+from auth0client.client import AuthenticationClient, get_authentication_client
 from auth0client.config import ClientConfig
 from auth0client.errors import (
     InvalidGrantError,
@@ -120,10 +120,28 @@ def _take_transaction(state: str, binding: str | None) -> dict[str, str]:
     return transaction
 
 
+def _check_response_issuer(auth: AuthenticationClient, iss: str | None) -> None:
+    """RFC 9207 §2.4: an answer from another provider (mix-up) is refused before the exchange."""
+    metadata = auth.metadata()
+    if iss is None and metadata.iss_parameter_supported:
+        raise LoginStateError(
+            "The sign-in answer does not name its identity provider (iss): start again."
+        )
+    if iss is not None and iss != metadata.issuer:
+        raise LoginStateError(
+            "The sign-in answer comes from another identity provider (iss): start again."
+        )
+
+
 def login_complete(
-    *, code: str | None, state: str | None, binding: str | None, previous_sid: str | None = None
+    *,
+    code: str | None,
+    state: str | None,
+    binding: str | None,
+    previous_sid: str | None = None,
+    iss: str | None = None,
 ) -> LoginResult:
-    """The callback: state check, code exchange with the PKCE verifier, ID token, new session."""
+    """The callback: state and iss checks, code exchange with the PKCE verifier, ID token."""
     if not state or not _OPAQUE_RE.match(state):
         raise LoginStateError("The sign-in answer has no valid state: start again.")
     if not code or len(code) > 2048:
@@ -133,6 +151,7 @@ def login_complete(
     if client is None:
         raise UnknownClientError("The client of this sign-in is not configured any more.")
     auth = get_authentication_client(client)
+    _check_response_issuer(auth, iss)
     tokens = auth.exchange_code(code=code, code_verifier=transaction["verifier"])
     user = user_from_tokens(client, auth, tokens, nonce=transaction["nonce"])
     sid, session = session_create(client_type=client.client_type, user=user, tokens=tokens)

@@ -26,5 +26,7 @@ def logout(*, session: Session | None, client: ClientConfig, return_to: str | No
                 # The session is already gone here; a failed revocation is logged, not fatal.
                 logger.warning("refresh token revocation failed: %s", exc.message)
     return auth.logout_url(
-        return_to=return_to, with_client_id=settings.LOGIN.logout_client_id_enabled
+        return_to=return_to,
+        with_client_id=settings.LOGIN.logout_client_id_enabled,
+        id_token=session.id_token if session is not None else None,
     )

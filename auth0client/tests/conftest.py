@@ -9,6 +9,7 @@ import pytest
 import responses
 
 from auth0client.config import Auth0ServiceConfig
+from auth0client.discovery import discovery_cache
 from auth0client.jwks import jwks_cache
 from auth0client.tests import idp
 
@@ -16,8 +17,12 @@ from auth0client.tests import idp
 @pytest.fixture(autouse=True)
 def _clean_jwks_cache() -> Iterator[None]:
     jwks_cache.clear()
+    discovery_cache.clear()
+    # The fake tenant's discovery document, as if downloaded: tests register only their calls.
+    discovery_cache.metadata(idp.ISSUER, idp.discovery_document)
     yield
     jwks_cache.clear()
+    discovery_cache.clear()
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ JWKS_URL = f"{ISSUER}.well-known/jwks.json"
 TOKEN_URL = f"{ISSUER}oauth/token"
 USERINFO_URL = f"{ISSUER}userinfo"
 REVOKE_URL = f"{ISSUER}oauth/revoke"
+DISCOVERY_URL = f"{ISSUER}.well-known/openid-configuration"
 USER_ID = "auth0|alice"
 
 
@@ -37,6 +38,20 @@ def signing_key(kid: str = "key-1") -> RSAKey:
 
 def public_jwks(*keys: RSAKey) -> dict[str, Any]:
     return {"keys": [key.as_dict(private=False) for key in keys or (signing_key(),)]}
+
+
+def discovery_document(**overrides: Any) -> dict[str, Any]:
+    """What Auth0 publishes at /.well-known/openid-configuration (no end_session_endpoint)."""
+    document = {
+        "issuer": ISSUER,
+        "authorization_endpoint": f"{ISSUER}authorize",
+        "token_endpoint": TOKEN_URL,
+        "userinfo_endpoint": USERINFO_URL,
+        "jwks_uri": JWKS_URL,
+        "revocation_endpoint": REVOKE_URL,
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+    }
+    return {key: value for key, value in (document | overrides).items() if value is not None}
 
 
 def client_config(**overrides: Any) -> ClientConfig:

@@ -18,7 +18,9 @@ NONCE = "n-0123456789abcdef"
 def validate(settings, web_client):
     def run(token, *, nonce=NONCE, client=web_client):
         fetch = get_authentication_client(client).jwks
-        return id_token_validate(token, client=client, fetch=fetch, nonce=nonce)
+        return id_token_validate(
+            token, client=client, fetch=fetch, issuer=client.issuer, nonce=nonce
+        )
 
     return run
 
@@ -226,7 +228,10 @@ def test_access_token_for_our_api_is_validated_locally(provider, web_client):
     claims = idp.access_claims()
 
     validated = access_token_validate(
-        idp.sign(claims), client=web_client, fetch=get_authentication_client(web_client).jwks
+        idp.sign(claims),
+        client=web_client,
+        fetch=get_authentication_client(web_client).jwks,
+        issuer=idp.ISSUER,
     )
 
     assert validated == claims
@@ -251,7 +256,10 @@ def test_tokens_that_are_not_access_tokens_for_our_api_are_refused(
 
     with pytest.raises(TokenInvalidError, match=reason):
         access_token_validate(
-            idp.sign(claims), client=web_client, fetch=get_authentication_client(web_client).jwks
+            idp.sign(claims),
+            client=web_client,
+            fetch=get_authentication_client(web_client).jwks,
+            issuer=idp.ISSUER,
         )
 
 

@@ -70,6 +70,7 @@ def web_login_callback(request: HttpRequest) -> HttpResponse:
             state=request.GET.get("state"),
             binding=request.COOKIES.get(BINDING_COOKIE),
             previous_sid=request.COOKIES.get(SESSION_COOKIE),
+            iss=request.GET.get("iss"),  # RFC 9207
         )
     except ApiError as exc:
         page = render_login(

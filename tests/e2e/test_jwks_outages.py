@@ -151,7 +151,7 @@ def test_hanging_jwks_refetch_does_not_hold_up_tokens_with_a_known_key(idp, prod
     def unknown_kid():
         try:
             tokens_module.access_token_validate(
-                stranger_token(idp, "slow"), client=client, fetch=fetch
+                stranger_token(idp, "slow"), client=client, fetch=fetch, issuer=client.issuer
             )
         except TokenInvalidError:
             pass
