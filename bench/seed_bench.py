@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret")
 
 from auth0client.config import default_config_document  # noqa: E402
-from auth0emulator.testing import READY_PREFIX, demo_seed  # noqa: E402
+from auth0emulator.testing import EMULATOR_ENVIRONMENT, READY_PREFIX, demo_seed  # noqa: E402
 
 TARGET_RATIO = 1.3
 SUMMARY = re.compile(
@@ -62,7 +62,12 @@ class Emulator:
             "--seed", str(seed), "--data", ":memory:", "--rate-limit", f"{rate}/1",
         ]  # fmt: skip
         self.process = subprocess.Popen(
-            command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+            command,
+            cwd=ROOT,
+            env={**os.environ, **EMULATOR_ENVIRONMENT},  # the app is off with DJANGO_DEBUG off
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
         )
         line = self.process.stdout.readline() if self.process.stdout else ""
         if not line.startswith(READY_PREFIX):
