@@ -250,18 +250,20 @@ def test_oversized_bearer_token_is_refused_quickly_without_parsing(idp, product,
 # --- the provider's own words on the page -------------------------------------------------------
 
 
-def test_provider_error_text_is_shown_escaped(idp, product):
-    # mod_auth_openidc CVE-2019-1010247: reflected XSS through the callback's error page.
+def test_provider_error_text_is_never_shown(idp, product):
+    # mod_auth_openidc CVE-2019-1010247: reflected XSS through the callback's error page; and
+    # phishing text: the page shows our own message per error code (issue 12 item 8).
     idp.authorize_answer = {
         "error": "access_denied",
-        "error_description": "<script>alert(document.cookie)</script>",
+        "error_description": "<script>alert(document.cookie)</script> call +1 555 0100",
     }
 
     callback = code_flow(product)
 
     assert callback.response.status_code == HTTPStatus.FORBIDDEN
-    assert "&lt;script&gt;alert(document.cookie)&lt;/script&gt;" in callback.response.text
-    assert "<script>" not in callback.response.text
+    assert "The sign-in was refused." in callback.response.text
+    assert "alert(document.cookie)" not in callback.response.text
+    assert "555 0100" not in callback.response.text
     assert "sid" not in callback.response.cookies
 
 
