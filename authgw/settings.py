@@ -340,6 +340,37 @@ try:
 except ValueError as exc:
     raise ImproperlyConfigured(f"TRUSTED_PROXIES: {exc}") from None
 
+# --- Console SSO for extensions (issue 16) -----------------------------------------------------
+
+from auth0client.console.config import (  # noqa: E402 - the block owns its imports
+    CONSOLE_CLIENT_TYPE,
+    DEFAULT_CALLBACK_PATH,
+    ConsoleConfigError,
+    console_config,
+)
+
+# CONSOLE_URL unset: the feature is off and its routes answer 404.
+try:
+    CONSOLE = console_config(
+        url=env.env_optional("CONSOLE_URL"),
+        tenant_id=env.env_optional("CONSOLE_TENANT_ID"),
+        extension_id=env.env_optional("CONSOLE_EXTENSION_ID"),
+        extension_url=env.env_optional("CONSOLE_EXTENSION_URL"),
+        callback_path=env.env_str("CONSOLE_CALLBACK_PATH", DEFAULT_CALLBACK_PATH),
+        timeout_s=env.env_float("CONSOLE_TIMEOUT_SECONDS", 5.0, minimum=0.1),
+        state_s=env.env_int("CONSOLE_STATE_SECONDS", 600, minimum=10),
+        token_rate_per_minute=env.env_int("CONSOLE_TOKEN_RATE_PER_MINUTE", 30, minimum=1),
+        groups_claim=env.env_str("CONSOLE_GROUPS_CLAIM", "groups"),
+        permissions_claim=env.env_str("CONSOLE_PERMISSIONS_CLAIM", "permissions"),
+    )
+except ConsoleConfigError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
+if CONSOLE is not None and CONSOLE_CLIENT_TYPE in AUTH0_SERVICE_CONFIG.clients:
+    raise ImproperlyConfigured(
+        f"SERVICE_CONFIG_PATH: the client name {CONSOLE_CLIENT_TYPE!r} is reserved for Console "
+        "sessions while CONSOLE_URL is set"
+    )
+
 # --- usermanager (issue 6) --------------------------------------------------------------------
 
 from usermanager.config import UserManagerSettings  # noqa: E402 - the block owns its imports

@@ -1,0 +1,1 @@
+"""Console SSO for extensions: sign-in through a Mia-Platform Console and its access tokens."""
