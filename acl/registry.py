@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
@@ -20,6 +21,8 @@ _lock = threading.Lock()
 _policies: dict[Path, WatchedFile[Policy]] = {}
 _api_keys: dict[Path, WatchedFile[ApiKeys]] = {}
 _NO_API_KEYS = ApiKeys()
+# Other watched files (the gateway's routes) reload with ours, on the same SIGHUP.
+_reload_listeners: list[Callable[[], None]] = []
 
 
 def policy_store(path: Path) -> WatchedFile[Policy]:
@@ -51,6 +54,14 @@ def request_reload() -> None:
     """Re-read every watched file on its next use."""
     for store in [*_policies.values(), *_api_keys.values()]:
         store.request_reload()
+    for listener in _reload_listeners:
+        listener()
+
+
+def add_reload_listener(listener: Callable[[], None]) -> None:
+    """Call `listener` (quick, lock-free: it runs in a signal handler) on every reload request."""
+    if listener not in _reload_listeners:
+        _reload_listeners.append(listener)
 
 
 def forget() -> None:

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "auth0client.apps.Auth0ClientConfig",
     "usermanager.apps.UserManagerConfig",
     "backoffice.apps.BackofficeConfig",
+    "gateway.apps.GatewayConfig",
 ]
 # The local Auth0 emulator (`manage.py auth0emulator`) is a development and test tool: installed
 # when DJANGO_DEBUG is on, or when AUTH0EMULATOR_ENABLED=true asks for it (tests, `make run`).
@@ -83,6 +84,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "auth0client.middleware.SessionCookieMiddleware",
     "acl.middleware.AclMiddleware",
+    # Loads GATEWAY_ROUTES_FILE at start-up (a bad file stops it), then steps aside.
+    "gateway.middleware.GatewayStartupMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -407,6 +410,17 @@ BACKOFFICE = BackofficeSettings(
     ums_configurations_expression=env.env_str(
         "BACKOFFICE_UMS_CONFIGURATIONS_EXPRESSION", "groups.admin"
     ),
+)
+
+# --- gateway (issue 15) ----------------------------------------------------------------------
+
+from gateway.config import GatewaySettings  # noqa: E402 - the block owns its imports
+
+_gateway_routes_file = env.env_optional("GATEWAY_ROUTES_FILE")
+GATEWAY = GatewaySettings(
+    # Unset: no proxying. Set: endpoints (basePath -> upstream), reloaded like auth.json.
+    routes_file=Path(_gateway_routes_file) if _gateway_routes_file else None,
+    pool_maxsize=env.env_int("GATEWAY_POOL_MAXSIZE", 32, minimum=1),
 )
 
 # --- Logging --------------------------------------------------------------------------------
