@@ -376,10 +376,22 @@ if CONSOLE is not None and CONSOLE_CLIENT_TYPE in AUTH0_SERVICE_CONFIG.clients:
 
 # --- usermanager (issue 6) --------------------------------------------------------------------
 
-from usermanager.config import UserManagerSettings  # noqa: E402 - the block owns its imports
+from usermanager.config import (  # noqa: E402 - the block owns its imports
+    UNLINKED_PROVISION,
+    UNLINKED_USERS_MODES,
+    UserManagerSettings,
+)
 
 # USERINFO_ADDITIONAL_PROPERTIES: unset = every local field, "" = none, else a comma list.
 _USERINFO_PROPERTIES = env.env_list("USERINFO_ADDITIONAL_PROPERTIES", ("*",))
+# Who an Auth0 user with no local record is: claims (default), provision or anonymous.
+_UNLINKED_USERS = env.env_choice("UMS_UNLINKED_USERS", "claims", UNLINKED_USERS_MODES)
+_PROVISION_GROUP = env.env_str("UMS_PROVISION_GROUP", "")
+if _UNLINKED_USERS == UNLINKED_PROVISION and not _PROVISION_GROUP:
+    raise ImproperlyConfigured(
+        "UMS_PROVISION_GROUP: required when UMS_UNLINKED_USERS=provision (the userGroup of the "
+        "local records created at first sign-in)"
+    )
 USERMANAGER = UserManagerSettings(
     auth_hard_delete=env.env_bool("AUTH_HARD_DELETE", default=True),
     random_password_length=env.env_int("RANDOM_PWD_LENGTH", 24, minimum=8),
@@ -396,6 +408,8 @@ USERMANAGER = UserManagerSettings(
     password_hook_secret=env.env_str(
         "AUTH0_PASSWORD_HOOK_SECRET", env.env_str("AUTH0_POST_LOGIN_HOOK_SECRET", "")
     ),
+    unlinked_users=_UNLINKED_USERS,
+    provision_group=_PROVISION_GROUP,
 )
 
 # --- backoffice (issue 7) ---------------------------------------------------------------------

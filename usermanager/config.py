@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# UMS_UNLINKED_USERS: who an Auth0 user with no local record is (README "Who is signed in").
+UNLINKED_CLAIMS = "claims"  # signed in with the token's groups and permissions
+UNLINKED_PROVISION = "provision"  # a local record is created in UMS_PROVISION_GROUP
+UNLINKED_ANONYMOUS = "anonymous"  # not signed in (Mia-Platform's UMS: only local users exist)
+UNLINKED_USERS_MODES = (UNLINKED_CLAIMS, UNLINKED_PROVISION, UNLINKED_ANONYMOUS)
+
 
 @dataclass(frozen=True)
 class UserManagerSettings:
@@ -26,3 +32,7 @@ class UserManagerSettings:
     # AUTH0_PASSWORD_HOOK_SECRET (else AUTH0_POST_LOGIN_HOOK_SECRET): the shared secret of
     # POST /hooks/auth0/post-change-password.
     password_hook_secret: str = ""
+    # UMS_UNLINKED_USERS: one of UNLINKED_USERS_MODES.
+    unlinked_users: str = UNLINKED_CLAIMS
+    # UMS_PROVISION_GROUP: the userGroup of the records `provision` creates.
+    provision_group: str = ""

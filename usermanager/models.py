@@ -98,3 +98,20 @@ class User(models.Model):
     def blocked_in_auth0(self) -> bool:
         """What Auth0's `blocked` must be: blocked here, or any state but PUBLIC."""
         return self.blocked or self.state != UserState.PUBLIC
+
+
+class RemovedAuthUser(models.Model):
+    """An Auth0 user whose local record was deleted (or soft-deleted with AUTH_HARD_DELETE).
+
+    Written before Auth0 is told: tokens of the Auth0 user may outlive both halves, and no
+    UMS_UNLINKED_USERS mode (`claims`, `provision`) may sign it in again without a new link.
+    """
+
+    auth_user_id = models.CharField(primary_key=True, max_length=255)
+    removed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "removed Auth0 user"
+
+    def __str__(self) -> str:
+        return self.auth_user_id

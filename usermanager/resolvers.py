@@ -10,14 +10,15 @@ from django.utils.module_loading import import_string
 
 from acl.identity import Identity, UserResolver
 from usermanager.errors import MissingAuthUserIdError, NotSignedInError, UserInactiveError
-from usermanager.userinfo import local_identity, merge, userinfo_body
+from usermanager.userinfo import ums_identity, userinfo_body
 
 
 class UmsUserResolver:
     """Wraps the resolver named by UMS_BASE_USER_RESOLVER (default: auth0client's session resolver).
 
     Groups come from the local record and permissions from its group and PERMISSIONS_RESOLVER.
-    A user who is blocked, not PUBLIC, or not linked to a local record is anonymous to the acl.
+    A user who is blocked or not PUBLIC is anonymous to the acl; one not linked to a local record
+    is what UMS_UNLINKED_USERS says (`usermanager.userinfo.ums_identity`).
     """
 
     def __init__(self, base: UserResolver | None = None) -> None:
@@ -38,19 +39,14 @@ class UmsUserResolver:
         identity = self.base.resolve(request)
         if identity is None:
             return None
-        local = local_identity(identity.user_id)
-        if local is None or not local.active:
+        try:
+            return ums_identity(identity)
+        except (MissingAuthUserIdError, UserInactiveError):
             return None
-        return merge(identity, local)
 
     def userinfo(self, request: HttpRequest) -> dict[str, Any]:
         """The body of UMS /userinfo; the errors say why there is none."""
         identity = self.base.resolve(request)
         if identity is None:
             raise NotSignedInError("Not signed in: sign in through /web-login first.")
-        local = local_identity(identity.user_id)
-        if local is None:
-            raise MissingAuthUserIdError("Missing authUserId, user not logged")
-        if not local.active:
-            raise UserInactiveError("This user is blocked or not active; ask an administrator.")
-        return userinfo_body(merge(identity, local))
+        return userinfo_body(ums_identity(identity))

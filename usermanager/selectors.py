@@ -11,7 +11,7 @@ from usermanager.errors import (
     UnknownUserGroupError,
     UserNotFoundError,
 )
-from usermanager.models import UMSConfiguration, User
+from usermanager.models import RemovedAuthUser, UMSConfiguration, User
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,11 @@ def user_by_auth_user_id(*, auth_user_id: str) -> User | None:
     if not auth_user_id:
         return None
     return User.objects.select_related("user_group").filter(auth_user_id=auth_user_id).first()
+
+
+def auth_user_removed(*, auth_user_id: str) -> bool:
+    """True when a local record linked to this Auth0 user was deleted (see RemovedAuthUser)."""
+    return RemovedAuthUser.objects.filter(auth_user_id=auth_user_id).exists()
 
 
 def user_by_email(*, email: str) -> User | None:

@@ -2,6 +2,7 @@
 
 Auth0's token says who the user is; the local record says what they may do now. The merged part
 is cached for PERMISSIONS_CACHE_SECONDS, and every write through the services drops it at once.
+An Auth0 user with no local record is whatever UMS_UNLINKED_USERS says (`ums_identity`).
 """
 
 from __future__ import annotations
@@ -20,10 +21,13 @@ from django.utils.module_loading import import_string
 
 from acl.identity import Identity
 from authgw.errors import ServiceUnavailableError
+from usermanager.config import UNLINKED_CLAIMS, UNLINKED_PROVISION
 from usermanager.documents import user_document
+from usermanager.errors import MissingAuthUserIdError, UserInactiveError
 from usermanager.models import User, UserState
-from usermanager.selectors import user_by_auth_user_id
-from usermanager.services.mirror import identity_cache_key
+from usermanager.selectors import auth_user_removed, user_by_auth_user_id
+from usermanager.services.mirror import forget_identity, identity_cache_key
+from usermanager.services.provisioning import user_provision
 
 logger = logging.getLogger(__name__)
 
@@ -42,14 +46,47 @@ class LocalIdentity:
     properties: dict[str, Any] = field(default_factory=dict)
 
 
+def ums_identity(identity: Identity) -> Identity:
+    """Who the Auth0 identity is to the acl and /userinfo; raises when it is not signed in.
+
+    A linked user's local record rules (its groups; blocked or not PUBLIC is out). An unlinked
+    one, by UMS_UNLINKED_USERS: `claims` keeps the token's groups and permissions, `provision`
+    creates its record first, `anonymous` (Mia-Platform's UMS) is out.
+    """
+    local = local_identity(identity.user_id)
+    if local is None:
+        mode = settings.USERMANAGER.unlinked_users
+        if mode == UNLINKED_CLAIMS:
+            return identity
+        if mode == UNLINKED_PROVISION:
+            local = _provisioned(identity.user_id)
+        if local is None:
+            raise MissingAuthUserIdError("Missing authUserId, user not logged")
+    if not local.active:
+        raise UserInactiveError("This user is blocked or not active; ask an administrator.")
+    return merge(identity, local)
+
+
+def _provisioned(auth_user_id: str) -> LocalIdentity | None:
+    user = user_provision(auth_user_id=auth_user_id)
+    if user is None:
+        return None
+    forget_identity(user)  # local_identity has just cached "no linked user"
+    return local_identity(auth_user_id)
+
+
 def local_identity(auth_user_id: str) -> LocalIdentity | None:
-    """The linked user's groups, permissions and fields; None when no user is linked."""
+    """The linked user's groups, permissions and fields; None when no user is linked.
+
+    An Auth0 user whose record was deleted gets an inactive identity, never None: its tokens may
+    outlive it, and no UMS_UNLINKED_USERS mode may bring it back.
+    """
     key = identity_cache_key(auth_user_id)
     cached = cache.get(key)
     if cached is not None:
         return cached or None  # an empty dict caches "no linked user"
     user = user_by_auth_user_id(auth_user_id=auth_user_id)
-    found = _build(user) if user is not None else None
+    found = _build(user) if user is not None else _removed(auth_user_id)
     timeout = settings.USERMANAGER.permissions_cache_s
     if timeout:
         cache.set(key, found or {}, timeout=timeout)
@@ -83,6 +120,12 @@ def post_login_claims(local: LocalIdentity) -> dict[str, Any]:
         "permissions": list(local.permissions),
         "customerId": local.customer_id,
     }
+
+
+def _removed(auth_user_id: str) -> LocalIdentity | None:
+    if auth_user_id and auth_user_removed(auth_user_id=auth_user_id):
+        return LocalIdentity(user_id="", active=False)
+    return None
 
 
 def _build(user: User) -> LocalIdentity:

@@ -26,7 +26,7 @@ from auth0client.management import (
 from auth0client.sessions import user_sessions_end
 from authgw.errors import ApiError
 from usermanager.errors import Auth0UserConflictError
-from usermanager.models import User, UserState
+from usermanager.models import RemovedAuthUser, User, UserState
 from usermanager.services.followup import Check, recheck
 
 logger = logging.getLogger(__name__)
@@ -179,6 +179,13 @@ def forget_identity(user: User) -> None:
     """Drops the cached merged identity so a change reaches /userinfo and the acl at once."""
     if user.auth_user_id:
         cache.delete(identity_cache_key(user.auth_user_id))
+
+
+def remember_removed(user: User) -> None:
+    """Before the Auth0 user is deleted or blocked for a local delete: its tokens may outlive
+    both halves, and UMS_UNLINKED_USERS=claims must never sign a deleted user in again."""
+    if user.auth_user_id:
+        RemovedAuthUser.objects.get_or_create(auth_user_id=user.auth_user_id)
 
 
 def may_sign_in(user: User) -> bool:

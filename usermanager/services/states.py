@@ -105,6 +105,7 @@ def user_change_state(*, user: User, state_to: str) -> None:
 
 def _delete_in_auth0(user: User) -> None:
     # Not undoable: if saving fails, the next call deletes again (already gone) and saves.
+    mirror.remember_removed(user)  # the row is about to lose its link to the Auth0 user
     mirror.delete_auth0_user(user, keep_row=True)
     mirror.forget_identity(user)
     mirror.end_sessions(user.auth_user_id)

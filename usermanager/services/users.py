@@ -125,6 +125,7 @@ def user_update(
 def user_delete(*, user_id: str) -> None:
     """DELETE /users/{id}: the Auth0 user is deleted (AUTH_HARD_DELETE) or blocked, then the row."""
     user = user_get(user_id=user_id)
+    mirror.remember_removed(user)
     if user.auth_user_id and settings.USERMANAGER.auth_hard_delete:
         # Not undoable; if the row survives, calling again finishes (Auth0 says it is gone).
         mirror.delete_auth0_user(user, keep_row=False)

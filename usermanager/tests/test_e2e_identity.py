@@ -168,7 +168,8 @@ def test_a_blocked_user_is_not_logged_in(tenant, live_server):
     assert count.status_code == HTTPStatus.UNAUTHORIZED
 
 
-def test_a_user_without_a_local_record_gets_missing_auth_user_id(tenant, live_server):
+def test_a_user_without_a_local_record_gets_missing_auth_user_id(tenant, live_server, settings):
+    settings.USERMANAGER = replace(settings.USERMANAGER, unlinked_users="anonymous")
     emulator, user = tenant
     token = password_grant(emulator.issuer, audience=API_AUDIENCE).json()["access_token"]
     type(user).objects.filter(pk=user.pk).update(auth_user_id="")

@@ -114,7 +114,8 @@ def test_a_blocked_or_not_public_user_is_anonymous(jane, change):
     assert resolve() is None
 
 
-def test_a_user_without_a_local_record_is_anonymous_and_userinfo_says_why(auth0, db):
+def test_a_user_without_a_local_record_is_anonymous_and_userinfo_says_why(auth0, db, settings):
+    settings.USERMANAGER = replace(settings.USERMANAGER, unlinked_users="anonymous")
     resolver = UmsUserResolver(TokenResolver())
 
     assert resolver.resolve(RequestFactory().get("/")) is None
