@@ -157,7 +157,9 @@ class RefreshTokenApi(APIView):
         session = session_find(credentials)
         if session is not None:
             refreshed = session_refresh(session, force=True, presented_token=credentials.bearer)
-            client = settings.AUTH0_SERVICE_CONFIG.clients[refreshed.client_type]
+            client = settings.AUTH0_SERVICE_CONFIG.clients.get(
+                refreshed.client_type
+            ) or client_of(django_request)  # a Console session (issue 16)
             return token_response(
                 django_request, session=refreshed, sid=credentials.sid, client=client
             )

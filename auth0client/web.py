@@ -10,6 +10,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 
 from auth0client.config import ClientConfig
+from auth0client.console.config import ConsoleConfig
 from auth0client.errors import NotAuthenticatedError, TokenInvalidError, UnknownClientError
 from auth0client.redirects import client_ip, is_https
 from auth0client.services.authenticate import Authenticated, Credentials, authenticate
@@ -95,7 +96,7 @@ def session_was_refused(request: HttpRequest) -> bool:
 
 
 def set_session_cookie(
-    request: HttpRequest, response: HttpResponse, sid: str, client: ClientConfig
+    request: HttpRequest, response: HttpResponse, sid: str, client: ClientConfig | ConsoleConfig
 ) -> None:
     """`sid=…; HttpOnly; Path=/; Max-Age=SESSION_DURATION_SECONDS; SameSite=…` (+ Secure)."""
     response.set_cookie(

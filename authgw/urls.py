@@ -8,6 +8,8 @@ product_urlpatterns: list = [
     path("", include("acl.urls")),
     # The UMS /userinfo (auth0client's user merged with the local record) wins over auth0client's.
     path("", include("usermanager.userinfo_urls")),
+    # Console SSO for extensions (issue 16): 404 while CONSOLE_URL is unset.
+    path("", include("auth0client.console.urls")),
     # auth0client before usermanager: its /users/me must win over /users/<id>.
     path("", include("auth0client.urls")),
     path("", include("usermanager.urls")),

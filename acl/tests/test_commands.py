@@ -31,7 +31,7 @@ def run(*args):
 def test_check_accepts_the_configured_default_policy():
     out, _ = run("check")
 
-    assert out == f"{DEFAULT_POLICY}: OK, 18 routes\n"
+    assert out == f"{DEFAULT_POLICY}: OK, 21 routes\n"
 
 
 def test_check_reports_file_json_path_and_reason(write_json):

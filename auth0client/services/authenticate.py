@@ -15,6 +15,7 @@ from django.conf import settings
 from auth0client.claims import permissions_of, userinfo_from_claims
 from auth0client.client import get_authentication_client
 from auth0client.config import ClientConfig
+from auth0client.console.services import console_bearer_user
 from auth0client.errors import NotAuthenticatedError, UserinfoBudgetExceededError
 from auth0client.services.refresh import session_ensure_fresh
 from auth0client.sessions import (
@@ -81,6 +82,9 @@ def _bearer(token: str, client: ClientConfig | None, ip: str) -> Authenticated |
     index = token_index_get(token)
     if index is not None:
         return _issued_token(token, index)
+    console_user = console_bearer_user(token)  # issue 16: a token whose `iss` is CONSOLE_URL
+    if console_user is not None:
+        return Authenticated(user=console_user)
     if client is None:
         return None
     user = _jwt_user(token, client) if looks_like_jwt(token) else _opaque_user(token, client, ip)

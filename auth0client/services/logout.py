@@ -8,6 +8,7 @@ from django.conf import settings
 
 from auth0client.client import get_authentication_client
 from auth0client.config import ClientConfig
+from auth0client.console.config import CONSOLE_CLIENT_TYPE
 from auth0client.sessions import Session, session_delete
 from authgw.errors import ApiError
 
@@ -16,6 +17,10 @@ logger = logging.getLogger(__name__)
 
 def logout(*, session: Session | None, client: ClientConfig, return_to: str | None) -> str:
     """Deletes the session, revokes its refresh token; returns the provider's logout URL."""
+    if session is not None and session.client_type == CONSOLE_CLIENT_TYPE:
+        # Issue 16: a Console session ends here; its refresh token never goes to Auth0.
+        session_delete(session)
+        return return_to or "/"
     auth = get_authentication_client(client)
     if session is not None:
         session_delete(session)

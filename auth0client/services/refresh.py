@@ -15,6 +15,8 @@ from django.conf import settings
 from auth0client import store
 from auth0client.client import AuthenticationClient, TokenSet, get_authentication_client
 from auth0client.config import ClientConfig
+from auth0client.console.config import CONSOLE_CLIENT_TYPE
+from auth0client.console.refresh import console_session_refresh
 from auth0client.errors import (
     Auth0BadGatewayError,
     Auth0UnavailableError,
@@ -90,6 +92,8 @@ def _replaced(current: Session, presented_token: str, now: int) -> Session:
 
 
 def _refresh_now(current: Session, now: int) -> Session:
+    if current.client_type == CONSOLE_CLIENT_TYPE:  # issue 16: the Console renews its own
+        return console_session_refresh(current, now)
     client = client_or_none(current.client_type)
     if client is None or current.refresh_token is None:
         session_delete(current)
