@@ -15,6 +15,8 @@ product_urlpatterns: list = [
     path("", include("usermanager.urls")),
     path("", include("authgw.login.urls")),
     path("", include("backoffice.urls")),
+    # Last: the gateway proxies only what none of authgw's own routes serves.
+    path("", include("gateway.urls")),
 ]
 
 prefix = f"{settings.SERVICE_PREFIX}/" if settings.SERVICE_PREFIX else ""

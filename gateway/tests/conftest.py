@@ -34,3 +34,38 @@ def use_routes(tmp_path: Path, settings: Any) -> Callable[..., Path]:
         return path
 
     return use
+
+
+# A policy in front of the test upstreams: public, signed-in, admin-only and backoffice routes.
+POLICY = {
+    "/": {"ALL": {"authorization": {"expression": "true", "public": True}}},
+    "/private/": {"ALL": {"authorization": {"expression": "groups.admin", "public": False}}},
+    "/orders/": {"ALL": {"authorization": {"expression": "true", "public": False}}},
+    "/partner/": {
+        "ALL": {"authorization": {"expression": 'clientType == "partner"', "public": True}}
+    },
+}
+ADMIN = {"Authorization": "Bearer test-admin-token"}
+USER = {"Authorization": "Bearer test-user-token"}
+API = {"Accept": "application/json"}
+
+
+@pytest.fixture
+def gateway_policy(tmp_path: Path, settings: Any) -> Path:
+    """POLICY as auth.json, callers known by the acl's test bearer tokens, email proxied."""
+    path = write_file(tmp_path / "auth.json", POLICY)
+    settings.ACL = replace(
+        settings.ACL,
+        policy_path=path,
+        user_resolver="acl.testing.StaticUserResolver",
+        user_properties_to_proxy=("email",),
+    )
+    return path
+
+
+@pytest.fixture
+def upstream() -> Any:
+    from gateway.tests.upstreams import running_upstream
+
+    with running_upstream() as url:
+        yield url
