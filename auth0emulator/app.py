@@ -15,6 +15,8 @@ from auth0emulator.authentication import AuthenticationViews, build_authorizatio
 from auth0emulator.bruteforce import DEFAULT_LIMIT, BruteForceProtection
 from auth0emulator.clock import Clock
 from auth0emulator.codes import Codes
+from auth0emulator.console import ROUTES as CONSOLE_ROUTES
+from auth0emulator.console import ConsoleOptions, ConsoleViews
 from auth0emulator.control import ControlViews
 from auth0emulator.errors import Auth0Error
 from auth0emulator.faults import Faults, RateLimiter
@@ -48,6 +50,7 @@ class EmulatorOptions:
     hook_secret: str = ""
     password_hook_url: str | None = None
     password_hook_secret: str = ""
+    console: ConsoleOptions | None = None  # `--console`: the Console SSO routes too
 
 
 class Emulator:
@@ -75,6 +78,14 @@ class Emulator:
         self.server = build_authorization_server(self)
         self.router = self._routes()
         seed_users(self, options.seed)
+        if options.console is not None:
+            self._console_routes(options.console, options.seed)
+
+    def _console_routes(self, options: ConsoleOptions, seed: dict[str, Any]) -> None:
+        first_user = next(iter(seed.get("users", [])), {}).get("email", "")
+        console = ConsoleViews(self, options, first_user)
+        for methods, path, view, family in CONSOLE_ROUTES:
+            self.router.add(methods, path, getattr(console, view), family)
 
     def _routes(self) -> Router:
         router = Router()

@@ -2,6 +2,8 @@
 
 Families: `discovery`, `jwks`, `authorize` (the browser pages), `token`, `userinfo`, `revoke`,
 `logout`, `management`; `authentication` stands for all of them but `management`, `*` for all.
+The Console mode's: `console-authz`, `console-token`, `console-refresh`, `console-jwks`, with
+`console` for the four (they are not part of `authentication`).
 The most specific entry that exists applies. Each entry (all keys optional):
 `{"latency_ms": 250, "fail_rate": 0.5, "fail_status": 503, "fail_next": 2, "force_429": true}`.
 """
@@ -19,9 +21,12 @@ from jsonschema import Draft202012Validator
 
 from auth0emulator.clock import Clock
 
+CONSOLE_FAMILIES = ("console-authz", "console-token", "console-refresh", "console-jwks")
 FAMILIES = (
     "discovery", "jwks", "authorize", "token", "userinfo", "revoke", "logout", "management",
+    *CONSOLE_FAMILIES,
 )  # fmt: skip
+_GROUPS = ("authentication", "console", "*")
 _ENTRY = {
     "type": "object",
     "additionalProperties": False,
@@ -35,7 +40,7 @@ _ENTRY = {
 }
 FAULTS_SCHEMA = {
     "type": "object",
-    "propertyNames": {"enum": [*FAMILIES, "authentication", "*"]},
+    "propertyNames": {"enum": [*FAMILIES, *_GROUPS]},
     "additionalProperties": _ENTRY,
 }
 _random = secrets.SystemRandom()
@@ -51,7 +56,7 @@ def validate_faults(data: Any) -> dict[str, dict[str, Any]]:
         return {family: dict(entry) for family, entry in data.items()}
     error = errors[0]
     if "propertyNames" in error.schema_path:
-        names = ", ".join([*FAMILIES, "authentication", "*"])
+        names = ", ".join([*FAMILIES, *_GROUPS])
         raise FaultConfigError(f"faults: $.{error.instance}: unknown family (known: {names})")
     raise FaultConfigError(f"faults: {error.json_path}: {error.message}")
 
@@ -60,6 +65,12 @@ def validate_faults(data: Any) -> dict[str, dict[str, Any]]:
 class Fault:
     latency_s: float
     status: int | None  # None: answer normally
+
+
+def _group(family: str) -> str | None:
+    if family in CONSOLE_FAMILIES:
+        return "console"
+    return "authentication" if family != "management" else None
 
 
 class Faults:
@@ -78,7 +89,7 @@ class Faults:
         return self.snapshot()
 
     def _entry(self, family: str) -> dict[str, Any] | None:
-        for key in (family, "authentication" if family != "management" else None, "*"):
+        for key in (family, _group(family), "*"):
             if key in self._config:
                 return self._config[key]
         return None

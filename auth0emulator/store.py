@@ -15,7 +15,10 @@ from typing import Any
 MEMORY = ":memory:"
 VERSION = 1
 # Records that expire; purged on each write so a long `make run` stays small.
-_EXPIRING = ("sessions", "transactions", "codes", "access_tokens", "refresh_tokens", "tickets")
+_EXPIRING = (
+    "sessions", "transactions", "codes", "access_tokens", "refresh_tokens", "tickets",
+    "console_codes", "console_refresh_tokens",
+)  # fmt: skip
 _COLLECTIONS = ("users", "user_roles", *_EXPIRING)
 
 State = dict[str, Any]

@@ -120,8 +120,13 @@ def start_emulator(
     hook_secret: str | None = None,
     password_hook_url: str | None = None,
     password_hook_secret: str | None = None,
+    console: dict[str, Any] | None = None,
 ) -> EmulatorProcess:
-    """Start an emulator on a free loopback port with a fresh store (unless `data_file`)."""
+    """Start an emulator on a free loopback port with a fresh store (unless `data_file`).
+
+    `console` turns the Console mode on: `{}` for its defaults, or any of `tenant_id`,
+    `extension_id`, `extension_url`, `callback_url`, `user`, `token_lifetime` (seconds).
+    """
     workdir = Path(tempfile.mkdtemp(prefix="auth0emulator-"))
     seed_path = _seed_file(seed, workdir)
     data = data_file or workdir / "auth0emulator.json"
@@ -137,6 +142,7 @@ def start_emulator(
     command += ["--post-login-hook-secret", hook_secret] if hook_secret else []
     command += ["--password-hook-url", password_hook_url] if password_hook_url else []
     command += ["--password-hook-secret", password_hook_secret] if password_hook_secret else []
+    command += _console_arguments(console)
     log = workdir / "emulator.log"
     with log.open("w") as log_file:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py
@@ -155,6 +161,15 @@ def start_emulator(
         shutil.rmtree(workdir, ignore_errors=True)
         raise
     return EmulatorProcess(process, issuer, workdir, log)
+
+
+def _console_arguments(console: dict[str, Any] | None) -> list[str]:
+    if console is None:
+        return []
+    arguments = ["--console"]
+    for name, value in console.items():
+        arguments += [f"--console-{name.replace('_', '-')}", str(value)]
+    return arguments
 
 
 def _seed_file(seed: dict[str, Any] | Path | None, workdir: Path) -> Path:

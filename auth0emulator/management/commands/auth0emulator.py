@@ -4,6 +4,8 @@ manage.py auth0emulator --host 127.0.0.1 --port 3001 --seed FILE [--data FILE]
     [--faults JSON] [--rate-limit N/SECONDS|off] [--brute-force-limit N] [--allow-remote]
     [--post-login-hook-url URL --post-login-hook-secret SECRET]
     [--password-hook-url URL --password-hook-secret SECRET]
+    [--console [--console-tenant-id ID] [--console-extension-id ID] [--console-extension-url URL]
+     [--console-callback-url URL] [--console-user EMAIL] [--console-token-lifetime SECONDS]]
 manage.py auth0emulator rotate-key --data FILE      (emulator stopped: edits the data file)
 manage.py auth0emulator rotate-key --url http://127.0.0.1:3001   (emulator running)
 """
@@ -23,6 +25,7 @@ from auth0emulator.app import EmulatorOptions
 from auth0emulator.bruteforce import DEFAULT_LIMIT
 from auth0emulator.clock import Clock
 from auth0emulator.config import EmulatorSettings
+from auth0emulator.console import ConsoleOptions
 from auth0emulator.faults import FaultConfigError, validate_faults
 from auth0emulator.keys import SigningKeys
 from auth0emulator.seed import DEMO_SEED_PATH, SeedError, load_seed
@@ -113,6 +116,34 @@ class Command(BaseCommand):
         )
         parser.add_argument("--password-hook-secret", default=defaults.password_hook_secret)
         parser.add_argument("--url", help="rotate-key: the running emulator's base URL")
+        self._add_console_arguments(parser)
+
+    @staticmethod
+    def _add_console_arguments(parser: CommandParser) -> None:
+        console = ConsoleOptions()
+        parser.add_argument(
+            "--console",
+            action="store_true",
+            help="also serve a Mia-Platform Console's SSO for one extension (seed 002)",
+        )
+        parser.add_argument("--console-tenant-id", default=console.tenant_id)
+        parser.add_argument("--console-extension-id", default=console.extension_id)
+        parser.add_argument(
+            "--console-extension-url",
+            default=console.extension_url,
+            help="the extension's base URL: the audience of the Console's tokens",
+        )
+        parser.add_argument(
+            "--console-callback-url",
+            default=None,
+            help="the registered callback (default: extension URL + /console-login/callback)",
+        )
+        parser.add_argument(
+            "--console-user", default=None, help="the signed-in Console user (default: first user)"
+        )
+        parser.add_argument(
+            "--console-token-lifetime", type=non_negative, default=console.token_lifetime_s
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "rotate-key":
@@ -135,6 +166,7 @@ class Command(BaseCommand):
             or seed.get("post_login_hook", {}).get("secret", ""),
             password_hook_url=options["password_hook_url"],
             password_hook_secret=options["password_hook_secret"],
+            console=self._console(options),
         )
         try:
             serve(options["host"], options["port"], build)
@@ -142,6 +174,19 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         except KeyboardInterrupt:
             return
+
+    @staticmethod
+    def _console(options: dict[str, Any]) -> ConsoleOptions | None:
+        if not options["console"]:
+            return None
+        return ConsoleOptions(
+            tenant_id=options["console_tenant_id"],
+            extension_id=options["console_extension_id"],
+            extension_url=options["console_extension_url"],
+            callback_url=options["console_callback_url"],
+            user_email=options["console_user"],
+            token_lifetime_s=options["console_token_lifetime"],
+        )
 
     @staticmethod
     def _rate_limit(seed: dict[str, Any], raw: str | None) -> tuple[int | None, int]:
