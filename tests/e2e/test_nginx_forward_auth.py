@@ -462,6 +462,18 @@ def test_the_login_site_is_served_by_the_product_through_nginx(nginx):
     assert "path" not in page.text[:20]  # not the upstream's JSON echo
 
 
+@pytest.mark.parametrize(
+    "path",
+    ["/users/me", "/users", "/ums-configurations", "/backoffice/", "/hooks/auth0/post-login",
+     "/api/schema", "/-/healthz", "/static/login/login.css"],
+)  # fmt: skip
+def test_authgws_own_routes_are_proxied_to_authgw_not_the_upstream(nginx, path):
+    response = get(nginx, path, headers=API)
+
+    # The upstream echo sets no X-Request-Id; every answer of authgw does (issue 15).
+    assert "X-Request-Id" in response.headers, (path, response.status_code, response.text[:200])
+
+
 def test_client_forwarded_headers_are_replaced_by_nginx(nginx):
     response = get(
         nginx,
