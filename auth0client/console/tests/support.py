@@ -40,8 +40,8 @@ def console_settings(
     )
     config = console_config(
         url=url,
-        tenant_id="acme",
-        extension_id="acme-extension-123",
+        tenant_id=fields.pop("tenant_id", "acme"),
+        extension_id=fields.pop("extension_id", "acme-extension-123"),
         extension_url=extension_url,
     )
     assert config is not None
