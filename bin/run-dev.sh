@@ -36,8 +36,12 @@ trap stop_all INT TERM EXIT
 # The identity provider first: the product's default config points at it. Its app is installed
 # only on request when DJANGO_DEBUG is off (authgw/settings.py), so ask for it whatever DEBUG says.
 emulator_log=var/auth0emulator.log
+# --console (issue 16): it is also a Console for the extension at this product; to try the
+# Console SSO, also set CONSOLE_URL=http://127.0.0.1:3001 CONSOLE_TENANT_ID=demo-tenant
+# CONSOLE_EXTENSION_ID=authgw-extension CONSOLE_EXTENSION_URL=http://127.0.0.1:8080.
 AUTH0EMULATOR_ENABLED=true "$PYTHON" manage.py auth0emulator --host 127.0.0.1 --port "$EMULATOR_PORT" \
-  --seed auth0emulator/seeds/demo.json --data var/auth0emulator.json >"$emulator_log" 2>&1 &
+  --seed auth0emulator/seeds/demo.json --data var/auth0emulator.json \
+  --console --console-extension-url "http://${hook_host}:${HTTP_PORT}" >"$emulator_log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do
   grep -q "auth0emulator ready on" "$emulator_log" 2>/dev/null && break
