@@ -46,6 +46,9 @@ def run(*args: str) -> tuple[str, str]:
     return out.getvalue(), err.getvalue()
 
 
+# Two workers writing at once: SQLite's shared in-memory test database locks tables instead of
+# waiting, so the command-level runs need PostgreSQL (as test_e2e_commands' parallel seeding does).
+@pytest.mark.postgres
 def test_seed_users_in_parallel_reports_a_row_whose_worker_raised(
     auth0, group, users_file, upsert_breaks_for_c
 ):
@@ -69,6 +72,7 @@ def test_seed_users_in_parallel_reports_a_row_whose_worker_raised(
     ]
 
 
+@pytest.mark.postgres
 def test_seed_users_in_parallel_exits_zero_when_every_row_succeeds(auth0, group, users_file):
     out, _ = run("seed_users", users_file, "--workers", "2")
 
