@@ -20,7 +20,7 @@ from acl.config import AclSettings
 from acl.headers import MIA_RESPONSE_HEADERS
 from acl.services import upstream_headers_for
 from auth0client.redirects import external_host, external_scheme
-from auth0client.web import SESSION_COOKIE
+from auth0client.web import BINDING_COOKIE, SESSION_COOKIE
 from authgw.request_context import with_request_id
 from gateway.routes import Endpoint
 
@@ -69,8 +69,9 @@ def connection_tokens(value: str | None) -> frozenset[str]:
 
 
 def session_cookie_names() -> frozenset[str]:
-    """authgw's own credentials as cookies: `sid`, and Django's session (the back office)."""
-    return frozenset({SESSION_COOKIE, settings.SESSION_COOKIE_NAME})
+    """authgw's own credentials as cookies: `sid`, Django's session (the back office) and the
+    sign-in binding (an upstream that could set it could bind a browser to its own login)."""
+    return frozenset({SESSION_COOKIE, settings.SESSION_COOKIE_NAME, BINDING_COOKIE})
 
 
 def client_headers(meta: Mapping[str, object]) -> Iterator[tuple[str, str]]:

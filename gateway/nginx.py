@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from acl.config import AclSettings
 from acl.headers import MIA_RESPONSE_HEADERS
-from auth0client.web import SESSION_COOKIE
+from auth0client.web import BINDING_COOKIE, SESSION_COOKIE
 from gateway.routes import OWN_ROUTES, Endpoint, Routes
 
 KEEPALIVE = 32
@@ -29,7 +29,7 @@ class NginxOptions:
     listen: str  # e.g. 0.0.0.0:80
     acl: AclSettings
     service_prefix: str = ""
-    session_cookies: tuple[str, ...] = (SESSION_COOKIE, "sessionid")
+    session_cookies: tuple[str, ...] = (SESSION_COOKIE, "sessionid", BINDING_COOKIE)
 
 
 def render(routes: Routes, options: NginxOptions) -> str:

@@ -241,6 +241,7 @@ def test_x_forwarded_for_is_appended_to_from_a_trusted_proxy(client, routes):
 
 def test_sid_and_authorization_are_stripped(client, routes):
     client.cookies["sid"] = "the-session"
+    client.cookies["login_binding"] = "the-binding"
     client.cookies["theme"] = "dark"
 
     seen = echoed(client.get("/orders/1", headers=ADMIN))["headers"]

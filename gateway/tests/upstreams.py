@@ -26,6 +26,7 @@ class TestUpstream(EchoHandler):
                 ("Set-Cookie", "theme=dark; Path=/; HttpOnly"),
                 ("Set-Cookie", "sid=from-upstream; Path=/"),
                 ("Set-Cookie", "sessionid=from-upstream; Path=/"),
+                ("Set-Cookie", "login_binding=from-upstream; Path=/"),
                 ("Set-Cookie", "lang=fr; SameSite=Strict; Partitioned"),
             ])  # fmt: skip
         if route == "/svc/hop":

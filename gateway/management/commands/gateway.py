@@ -9,8 +9,13 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from acl.errors import PolicyError
+from gateway.headers import session_cookie_names
 from gateway.nginx import NginxOptions, render
 from gateway.routes import Routes, load_routes
+
+
+def session_cookies() -> tuple[str, ...]:
+    return tuple(sorted(session_cookie_names()))
 
 
 class Command(BaseCommand):
@@ -72,6 +77,6 @@ class Command(BaseCommand):
             listen=options["listen"],
             acl=settings.ACL,
             service_prefix=settings.SERVICE_PREFIX,
-            session_cookies=("sid", settings.SESSION_COOKIE_NAME),
+            session_cookies=session_cookies(),
         )
         self.stdout.write(render(routes, config), ending="")
