@@ -13,6 +13,14 @@ export DELAY_SHUTDOWN_SECONDS="${DELAY_SHUTDOWN_SECONDS:-0}"
 # /v2/logout gets the client_id; the demo tenant lists them on the application.
 export AUTH0_LOGOUT_CLIENT_ID_ENABLED="${AUTH0_LOGOUT_CLIENT_ID_ENABLED:-true}"
 EMULATOR_PORT="${AUTH0_EMULATOR_PORT:-3001}"
+# The gateway (issue 15): unless a routes file is configured, /echo goes to a tiny echo service
+# (gateway/echo.py) that shows the headers it received, the identity headers included.
+ECHO_PORT=""
+if [ -z "${GATEWAY_ROUTES_FILE:-}" ]; then
+  export GATEWAY_ROUTES_FILE=gateway/examples/routes.json
+  export USER_PROPERTIES_TO_PROXY="${USER_PROPERTIES_TO_PROXY:-email,name}"
+  ECHO_PORT=9000  # the port gateway/examples/routes.json names
+fi
 # Auth0's post-change-password trigger: the emulator tells the product to end the user's sessions
 # after every password change. One secret per run unless one is configured; both processes read
 # it (the emulator's AUTH0EMULATOR_PASSWORD_HOOK_SECRET falls back to it).
@@ -49,12 +57,23 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 
+if [ -n "$ECHO_PORT" ]; then
+  "$PYTHON" -m gateway.echo --host 127.0.0.1 --port "$ECHO_PORT" >var/echo.log 2>&1 &
+  pids+=($!)
+fi
+
 "$PYTHON" manage.py migrate --no-input -v0
 "$PYTHON" manage.py collectstatic --no-input -v0
 if "$PYTHON" manage.py help seed_demo >/dev/null 2>&1; then
   "$PYTHON" manage.py seed_demo
 fi
 
+echo_line=""
+if [ -n "$ECHO_PORT" ]; then
+  echo_line="
+    proxied:         http://${HTTP_HOST}:${HTTP_PORT}/echo -> echo service on 127.0.0.1:${ECHO_PORT}
+                     (sign in first: it shows the identity headers authgw added)"
+fi
 cat <<MSG
 
   authgw is running on http://${HTTP_HOST}:${HTTP_PORT}/
@@ -62,6 +81,7 @@ cat <<MSG
     sign in:         http://${HTTP_HOST}:${HTTP_PORT}/web-login
     health:          http://${HTTP_HOST}:${HTTP_PORT}/-/healthz
     Auth0 emulator:  http://127.0.0.1:${EMULATOR_PORT}/  (log: ${emulator_log})
+    gateway routes:  ${GATEWAY_ROUTES_FILE}${echo_line}
 
   Demo logins:
     admin  admin@example.com / Admin-Passw0rd!   (group admin)
