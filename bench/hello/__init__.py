@@ -1,0 +1,1 @@
+"""The Python floor of bench/forward_auth_bench.sh: a bare Django "hello" view, no middleware."""
