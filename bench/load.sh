@@ -46,7 +46,8 @@ export DJANGO_DEBUG=false AUTHGW_VAR_DIR="$work" LOG_LEVEL=warn
 export DELAY_SHUTDOWN_SECONDS=0 SESSION_SCOPE="load-$$"
 
 # --- the identity provider ------------------------------------------------------------------
-"$PYTHON" manage.py auth0emulator --host 127.0.0.1 --port 0 --seed auth0emulator/seeds/demo.json \
+AUTH0EMULATOR_ENABLED=true "$PYTHON" manage.py auth0emulator --host 127.0.0.1 --port 0 \
+  --seed auth0emulator/seeds/demo.json \
   --data "$work/emulator.json" >"$work/emulator.out" 2>"$work/emulator.log" &
 pids+=($!)
 emulator_url=""
