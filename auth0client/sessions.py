@@ -35,6 +35,11 @@ SID_LENGTH = 43  # generate_token(43): ~256 bits from a CSPRNG (ASVS v5 V7.2.3)
 _SID_RE = re.compile(rf"^[A-Za-z0-9]{{{SID_LENGTH}}}$")
 _TOUCH_INTERVAL_S = 60
 _USER_INDEX_LOCK_S = 5
+# handle -> user id of the sessions this process has read. A session's user never changes, so
+# this only names the keys read in the same round trip as the session (store.read_ahead); the
+# session itself is read from the store every time, and a hint that disagrees with it is unused.
+_USER_HINTS_MAX = 10_000
+_user_hints: dict[str, str] = {}
 # Bounds a token's own `exp` claim when it says how long the token stays revoked (Auth0 allows
 # 30 days at most): an absurd claim cannot make a store entry that outlives every cache.
 _MAX_TOKEN_LIFETIME_S = 366 * 86400
@@ -206,7 +211,7 @@ def session_save(session: Session, *, now: int | None = None) -> None:
 def session_get(handle: str, *, now: int | None = None) -> Session | None:
     """The live session, or None when unknown or past its absolute or idle limit."""
     now = int(now or time.time())
-    session = _session(store.get(_session_key(handle)))
+    session = _read_session(handle)
     if session is None:
         return None
     if _remaining_s(session, now) <= 0:
@@ -215,6 +220,25 @@ def session_get(handle: str, *, now: int | None = None) -> Session | None:
     if now - session.last_seen >= _TOUCH_INTERVAL_S:
         session = replace(session, last_seen=now)
         store.put(_session_key(handle), _record(session), _remaining_s(session, now))
+    return session
+
+
+def _read_session(handle: str) -> Session | None:
+    """The stored record; with the keys `store.read_ahead` asks for, in the same round trip."""
+    store_key = _session_key(handle)
+    user_id = _user_hints.get(handle)
+    companions = store.read_ahead_keys(user_id) if user_id is not None else []
+    if not companions:
+        session = _session(store.get(store_key))
+    else:
+        found = store.get_many([store_key, *companions])
+        session = _session(found.get(store_key))
+        if session is not None and session.user_id == user_id:
+            store.keep_read_ahead({key: found.get(key) for key in companions})
+    if session is not None and session.user_id != user_id:
+        if len(_user_hints) >= _USER_HINTS_MAX:
+            _user_hints.clear()
+        _user_hints[handle] = session.user_id
     return session
 
 

@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -82,6 +83,53 @@ def incr(store_key: str, ttl_s: int) -> int:
     except ValueError:  # expired between add and incr
         cache.set(store_key, 1, timeout=max(int(ttl_s), 1))
         return 1
+
+
+# --- reads done together -------------------------------------------------------------------
+
+
+class _ReadAhead:
+    """The keys a caller wants read in the same round trip as a session, and what it found.
+
+    Lives for one `read_ahead` block only, so no value outlives the request that read it; each
+    value is taken once, so a read after a write in the same block goes to the store again.
+    """
+
+    def __init__(self, companions: Callable[[str], list[str]]) -> None:
+        self.companions = companions
+        self.found: dict[str, Any] = {}
+
+
+_read_ahead: ContextVar[_ReadAhead | None] = ContextVar("auth0client_read_ahead", default=None)
+
+
+@contextlib.contextmanager
+def read_ahead(companions: Callable[[str], list[str]]) -> Iterator[None]:
+    """Within the block, a session read also fetches `companions(user id)` (one MGET)."""
+    token = _read_ahead.set(_ReadAhead(companions))
+    try:
+        yield
+    finally:
+        _read_ahead.reset(token)
+
+
+def read_ahead_keys(user_id: str) -> list[str]:
+    scope = _read_ahead.get()
+    return scope.companions(user_id) if scope is not None else []
+
+
+def keep_read_ahead(values: dict[str, Any]) -> None:
+    scope = _read_ahead.get()
+    if scope is not None:
+        scope.found.update(values)
+
+
+def take_read_ahead(store_key: str) -> tuple[bool, Any]:
+    """(True, value) when this block's session read fetched `store_key` (None: not stored)."""
+    scope = _read_ahead.get()
+    if scope is None or store_key not in scope.found:
+        return False, None
+    return True, scope.found.pop(store_key)
 
 
 # --- locks ----------------------------------------------------------------------------------

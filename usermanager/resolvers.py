@@ -9,8 +9,20 @@ from django.http import HttpRequest
 from django.utils.module_loading import import_string
 
 from acl.identity import Identity, UserResolver
+from auth0client import store
 from usermanager.errors import MissingAuthUserIdError, NotSignedInError, UserInactiveError
+from usermanager.services.mirror import identity_cache_key
 from usermanager.userinfo import ums_identity, userinfo_body
+
+# (the base identity, what ums_identity made of it): the acl middleware and the view of one
+# request (/userinfo) share it, so the local identity is read once per request.
+_MEMO_ATTR = "_usermanager_ums_identity"
+Outcome = Identity | MissingAuthUserIdError | UserInactiveError
+
+
+def _identity_keys(user_id: str) -> list[str]:
+    """Read in the same round trip as the session: the local identity (one MGET, not two GETs)."""
+    return [identity_cache_key(user_id)]
 
 
 class UmsUserResolver:
@@ -36,17 +48,30 @@ class UmsUserResolver:
         return self._loaded[1]
 
     def resolve(self, request: HttpRequest) -> Identity | None:
-        identity = self.base.resolve(request)
-        if identity is None:
-            return None
-        try:
-            return ums_identity(identity)
-        except (MissingAuthUserIdError, UserInactiveError):
-            return None
+        outcome = self._outcome(request)
+        return outcome if isinstance(outcome, Identity) else None
 
     def userinfo(self, request: HttpRequest) -> dict[str, Any]:
         """The body of UMS /userinfo; the errors say why there is none."""
-        identity = self.base.resolve(request)
-        if identity is None:
+        outcome = self._outcome(request)
+        if outcome is None:
             raise NotSignedInError("Not signed in: sign in through /web-login first.")
-        return userinfo_body(ums_identity(identity))
+        if not isinstance(outcome, Identity):
+            raise outcome
+        return userinfo_body(outcome)
+
+    def _outcome(self, request: HttpRequest) -> Outcome | None:
+        """None for anonymous; the merged identity, or why the signed-in user is not one."""
+        with store.read_ahead(_identity_keys):
+            identity = self.base.resolve(request)
+            if identity is None:
+                return None
+            memo = getattr(request, _MEMO_ATTR, None)
+            if memo is not None and memo[0] == identity:
+                return memo[1]  # type: ignore[no-any-return]
+            try:
+                outcome: Outcome = ums_identity(identity)
+            except (MissingAuthUserIdError, UserInactiveError) as exc:
+                outcome = exc
+        setattr(getattr(request, "_request", request), _MEMO_ATTR, (identity, outcome))
+        return outcome

@@ -20,6 +20,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.module_loading import import_string
 
 from acl.identity import Identity
+from auth0client import store
 from authgw.errors import ServiceUnavailableError
 from usermanager.config import UNLINKED_CLAIMS, UNLINKED_PROVISION
 from usermanager.documents import user_document
@@ -82,7 +83,9 @@ def local_identity(auth_user_id: str) -> LocalIdentity | None:
     outlive it, and no UMS_UNLINKED_USERS mode may bring it back.
     """
     key = identity_cache_key(auth_user_id)
-    cached = cache.get(key)
+    read, cached = store.take_read_ahead(key)  # fetched with the session (UmsUserResolver)
+    if not read:
+        cached = cache.get(key)
     if cached is not None:
         return cached or None  # an empty dict caches "no linked user"
     user = user_by_auth_user_id(auth_user_id=auth_user_id)
