@@ -6,7 +6,8 @@
 # Every server listens on a free loopback port; its pid goes into `pids`; all stop on exit.
 #
 # BENCH_SECONDS (20), BENCH_WARMUP (5), BENCH_THREADS (2), BENCH_CONNECTIONS (32) and
-# BENCH_REDIS_URL (redis://127.0.0.1:6379/9; Apache's Redis cache uses the same database number).
+# BENCH_REDIS_URL (redis://127.0.0.1:6379/9; Apache's Redis cache uses the same database number);
+# BENCH_KEEP=1 keeps the work directory (every config and server log) instead of removing it.
 
 SECONDS_PER_ROW="${BENCH_SECONDS:-20}"
 WARMUP="${BENCH_WARMUP:-5}"
@@ -55,7 +56,7 @@ stop() {  # pid...: stop these processes and wait for them
 stop_all() {
   trap - EXIT INT TERM
   ((${#pids[@]})) && stop "${pids[@]}"
-  rm -rf "$work"
+  if [[ -n "${BENCH_KEEP:-}" ]]; then echo "kept: $work (configs, logs)" >&2; else rm -rf "$work"; fi
 }
 
 free_port() { "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

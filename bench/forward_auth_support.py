@@ -41,6 +41,7 @@ ADMIN = ("admin@example.com", "Admin-Passw0rd!")
 APACHE_CLIENT = ("apache-bench", "apache-bench-secret")
 STATE_FIELD = re.compile(r"name='state' value='([^']*)'")
 RESULT = re.compile(r"^RESULT (.*)$", re.MULTILINE)
+NON_2XX = ("s3xx", "s4xx", "s5xx", "socket_errors")  # load.lua's counters
 
 
 def write_seed(out: Path, product_url: str, apache_redirect_uri: str) -> None:
@@ -173,7 +174,7 @@ def measure(options: argparse.Namespace) -> None:
         "rps": result["rps"],
         "p50_ms": result["p50_ms"],
         "p99_ms": result["p99_ms"],
-        "non_2xx": int(result["s3xx"] + result["s4xx"] + result["s5xx"] + result["socket_errors"]),
+        "non_2xx": int(sum(result[k] for k in NON_2XX)),
         "server_us": server_us,
         "nginx_us": nginx_us,
         "redis_us": redis_us,
@@ -182,7 +183,12 @@ def measure(options: argparse.Namespace) -> None:
     }
     with Path(options.results).open("a") as file:
         file.write(json.dumps(row) + "\n")
-    print(f"  {options.name}: {row['rps']:.0f} req/s, {server_us:.0f} µs/req (server)", flush=True)
+    answers = " ".join(f"{k}={result[k]:.0f}" for k in NON_2XX if result[k])
+    print(
+        f"  {options.name}: {row['rps']:.0f} req/s, {server_us:.0f} µs/req (server)"
+        + (f"; not 2xx: {answers}" if answers else ""),
+        flush=True,
+    )
 
 
 HEADER = (
