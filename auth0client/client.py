@@ -9,7 +9,6 @@ and its failures are translated here (ConnectionError/Timeout → 503, 5xx → 5
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -36,7 +35,7 @@ from auth0client.errors import (
     LoginThrottledError,
     NotAuthenticatedError,
 )
-from auth0client.http import HTTPError, HttpSession, TransportError, build_session
+from auth0client.http import HTTPError, HttpSession, TransportError, json_object, shared_session
 
 logger = logging.getLogger(__name__)
 
@@ -246,7 +245,7 @@ class AuthenticationClient:
         if response.status_code in (401, 403):
             raise NotAuthenticatedError("The access token is not valid any more: sign in again.")
         response.raise_for_status()
-        return _json_object(response.content)
+        return json_object(response.content, max_bytes=_MAX_JSON_BYTES)
 
     def discovery(self) -> dict[str, Any]:
         """The provider's OpenID configuration, downloaded now (the check-up), issuer checked."""
@@ -262,7 +261,7 @@ class AuthenticationClient:
             timeout=self.timeout_s,
         )
         response.raise_for_status()
-        return _json_object(response.content)
+        return json_object(response.content, max_bytes=_MAX_JSON_BYTES)
 
     @_translated("JWKS download")
     def jwks(self) -> dict[str, Any]:
@@ -272,7 +271,7 @@ class AuthenticationClient:
             timeout=self.timeout_s,
         )
         response.raise_for_status()
-        document = _json_object(response.content)
+        document = json_object(response.content, max_bytes=_MAX_JSON_BYTES)
         if not isinstance(document.get("keys"), list):
             raise ValueError("a JWKS has a 'keys' list")
         return document
@@ -305,20 +304,6 @@ class AuthenticationClient:
         return oauth
 
 
-def _json_object(content: bytes) -> dict[str, Any]:
-    if len(content) > _MAX_JSON_BYTES:
-        raise ValueError("answer too large")
-    document = json.loads(content)
-    if not isinstance(document, dict):
-        raise ValueError("not a JSON object")
-    return document
-
-
-@functools.cache
-def _shared_http() -> HttpSession:
-    return build_session()
-
-
 def get_authentication_client(config: ClientConfig) -> AuthenticationClient:
     """The client for one configured client type (cheap: the HTTP pool is shared)."""
-    return AuthenticationClient(config, _shared_http(), timeout_s=settings.AUTH0_TIMEOUT_SECONDS)
+    return AuthenticationClient(config, shared_session(), timeout_s=settings.AUTH0_TIMEOUT_SECONDS)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import json
 from typing import Any
 
 import requests
@@ -49,6 +51,22 @@ def build_session(*, retries: int = 2, pool_size: int = 16) -> requests.Session:
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
+
+
+@functools.cache
+def shared_session() -> requests.Session:
+    """The one pooled session of this process for the Auth0 and Console client modules."""
+    return build_session()
+
+
+def json_object(content: bytes, *, max_bytes: int) -> dict[str, Any]:
+    """An answer that must be one JSON object; ValueError when too large or anything else."""
+    if len(content) > max_bytes:
+        raise ValueError("answer too large")
+    document = json.loads(content)
+    if not isinstance(document, dict):
+        raise ValueError("not a JSON object")
+    return document
 
 
 # What the client modules catch without importing requests themselves (ruff TID251).

@@ -7,8 +7,6 @@ ConsoleRefusedError (401). Only JSON bodies we build are sent: never a caller's 
 
 from __future__ import annotations
 
-import functools
-import json
 import logging
 from typing import Any
 
@@ -16,7 +14,7 @@ from django.conf import settings
 
 from auth0client.console.config import ConsoleConfig
 from auth0client.console.errors import ConsoleRefusedError, ConsoleUnavailableError
-from auth0client.http import HttpSession, TransportError, build_session
+from auth0client.http import HttpSession, TransportError, json_object, shared_session
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +69,7 @@ class ConsoleClient:
                 f"The Console refused the {operation}: sign in again through the Console."
             )
         try:
-            return _json_object(content)
+            return json_object(content, max_bytes=_MAX_JSON_BYTES)
         except ValueError:
             raise ConsoleUnavailableError(
                 f"The Console sent an unreadable answer during the {operation}."
@@ -85,23 +83,9 @@ def _unreachable(operation: str, exc: Exception) -> ConsoleUnavailableError:
     )
 
 
-def _json_object(content: bytes) -> dict[str, Any]:
-    if len(content) > _MAX_JSON_BYTES:
-        raise ValueError("answer too large")
-    document = json.loads(content)
-    if not isinstance(document, dict):
-        raise ValueError("not a JSON object")
-    return document
-
-
-@functools.cache
-def _shared_http() -> HttpSession:
-    return build_session()
-
-
 def get_console_client() -> ConsoleClient:
     """The client of the configured Console; only called while the feature is on."""
     config: ConsoleConfig | None = settings.CONSOLE
     if config is None:
         raise RuntimeError("the Console SSO is off (CONSOLE_URL is unset)")
-    return ConsoleClient(config, _shared_http())
+    return ConsoleClient(config, shared_session())
