@@ -35,7 +35,7 @@ class AclMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         path = _normalise_request_path(request)
         relative = _product_path(path)
-        forward_auth = relative == FORWARD_AUTH_PATH or relative.startswith(FORWARD_AUTH_PATH + "/")
+        forward_auth = _is_forward_auth(relative)
         config = settings.ACL
         strip_untrusted_headers(
             request, untrusted_meta_keys(config, gateway_headers_trusted=forward_auth)
@@ -59,6 +59,15 @@ class AclMiddleware:
         if acl.decision.allowed:
             return self.get_response(request)
         return _no_store(_denied(request, relative, acl))
+
+
+def forward_auth_requested(request: HttpRequest) -> bool:
+    """Whether AclMiddleware will answer this request as forward-auth (authgw.lean asks first)."""
+    return _is_forward_auth(_product_path(normalise_path(request.path_info, decode=False)))
+
+
+def _is_forward_auth(relative: str) -> bool:
+    return relative == FORWARD_AUTH_PATH or relative.startswith(FORWARD_AUTH_PATH + "/")
 
 
 def _normalise_request_path(request: HttpRequest) -> str:

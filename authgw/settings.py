@@ -73,6 +73,8 @@ if AUTH0EMULATOR_ENABLED:
 
 MIDDLEWARE = [
     "authgw.middleware.RequestLogMiddleware",
+    # /auth: the rest of this list minus what forward-auth never needs (authgw.lean).
+    "authgw.lean.ForwardAuthFastPath",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "authgw.middleware.ErrorMiddleware",
