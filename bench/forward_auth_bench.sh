@@ -93,8 +93,10 @@ run_authgw() {  # store-label var-name redis-url database-url: the three rows on
   local ask=(-H "Original-Request-Uri: /users" -H "Original-Request-Method: GET")
   expect_status 200 "/auth with the admin's session" -H "Cookie: sid=$sid" "${ask[@]}" \
     "$product/auth"
+  # Not /users: the shipped nginx example sends authgw's own routes (/users, /userinfo, ...)
+  # straight to authgw, so that row would measure the UMS users view, not auth_request.
   expect_status 200 "nginx -> authgw with the admin's session" -H "Cookie: sid=$sid" \
-    "http://127.0.0.1:$front_port/users"
+    "http://127.0.0.1:$front_port/orders"
   local redis_args=()
   [[ -n "$3" ]] && redis_args=(--redis "$3")
   measure "authgw GET /auth signed in, direct ($label)" --server "$pid" "${redis_args[@]}" \
@@ -103,7 +105,7 @@ run_authgw() {  # store-label var-name redis-url database-url: the three rows on
     "${redis_args[@]}" -- -H "Accept: application/json" "${ask[@]}" "$product/auth"
   measure "nginx auth_request -> authgw /auth -> nginx, signed in ($label)" --server "$pid" \
     --nginx "$front_pid" --nginx "$upstream_pid" "${redis_args[@]}" \
-    -- -H "Cookie: sid=$sid" "http://127.0.0.1:$front_port/users"
+    -- -H "Cookie: sid=$sid" "http://127.0.0.1:$front_port/orders"
   stop "$pid"
 }
 run_authgw "Redis sessions" redis "$REDIS" "${BENCH_DATABASE_URL:-}"
