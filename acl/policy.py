@@ -10,7 +10,7 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -148,11 +148,18 @@ def _route_table(routes: Mapping[str, Route]) -> dict[object, Slots]:
 
 
 def _validate(data: Any, file: str) -> None:
-    errors = sorted(_validator().iter_errors(data), key=lambda error: list(error.absolute_path))
+    raise_first_schema_error(_validator(), data, file, _schema_reason)
+
+
+def raise_first_schema_error(
+    validator: Draft202012Validator, data: Any, file: str, reason_of: Callable[[Any], str]
+) -> None:
+    """PolicyError(file, JSON path, reason) for the first schema error in path order, if any."""
+    errors = sorted(validator.iter_errors(data), key=lambda error: list(error.absolute_path))
     if not errors:
         return
     first = errors[0]
-    reason = _schema_reason(first)
+    reason = reason_of(first)
     if len(errors) > 1:
         reason += f" (and {len(errors) - 1} more)"
     raise PolicyError(file, first.json_path, reason)

@@ -20,7 +20,7 @@ from jsonschema import Draft202012Validator
 
 from acl.errors import PolicyError
 from acl.paths import normalise_path
-from acl.policy import parse_json
+from acl.policy import parse_json, raise_first_schema_error
 
 SCHEMA_FILE = Path(__file__).with_name("routes.schema.json")
 DEFAULT_TIMEOUT_S = 30.0
@@ -117,14 +117,7 @@ def build_routes(data: Any, *, file: str, digest: str = "") -> Routes:
 
 
 def _validate(data: Any, file: str) -> None:
-    errors = sorted(_validator().iter_errors(data), key=lambda error: list(error.absolute_path))
-    if not errors:
-        return
-    first = errors[0]
-    reason = _schema_reason(first)
-    if len(errors) > 1:
-        reason += f" (and {len(errors) - 1} more)"
-    raise PolicyError(file, first.json_path, reason)
+    raise_first_schema_error(_validator(), data, file, _schema_reason)
 
 
 def _schema_reason(error: Any) -> str:
