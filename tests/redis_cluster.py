@@ -91,10 +91,15 @@ class SentinelCluster:
 
     def failover(self) -> None:
         before = self.master_port_now()
-        self.sentinel().execute_command("SENTINEL", "FAILOVER", MASTER_NAME)
+        # Sentinel answers NOGOODSLAVE until it has fresh INFO from the replica: ask again.
+        _wait(self._ask_failover, 20, "sentinel to accept the failover")
         _wait(lambda: self.master_port_now() != before, 20, "the failover")
         new_master = redis.Redis(port=self.master_port_now())
         _wait(lambda: new_master.info("replication")["role"] == "master", 20, "the new master")
+
+    def _ask_failover(self) -> bool:
+        self.sentinel().execute_command("SENTINEL", "FAILOVER", MASTER_NAME)
+        return True
 
     def stop(self) -> None:
         for process in self.processes:
