@@ -208,6 +208,20 @@ def session_save(session: Session, *, now: int | None = None) -> None:
     store.put(_token_key(session.access_token), index, max(absolute, _token_ttl_s(session, now)))
 
 
+def session_refresh_failed(
+    current: Session, now: int, error: Exception, *, rotated: str | None
+) -> Session:
+    """A transient provider failure: a still-valid session goes on and retries later; an
+    expired one raises `error` (502/503) and keeps its cookie (the session is not lost). A
+    refresh token the provider already rotated is kept."""
+    sealed = encrypt(rotated) if rotated else current.sealed_refresh_token
+    failed = replace(current, refresh_failed_at=now, sealed_refresh_token=sealed)
+    session_save(failed, now=now)
+    if current.expires_at <= now:
+        raise error
+    return failed
+
+
 def session_get(handle: str, *, now: int | None = None) -> Session | None:
     """The live session, or None when unknown or past its absolute or idle limit."""
     now = int(now or time.time())

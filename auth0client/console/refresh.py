@@ -15,7 +15,18 @@ from auth0client.console.client import get_console_client
 from auth0client.console.errors import ConsoleRefusedError, ConsoleUnavailableError
 from auth0client.console.services import console_tokens
 from auth0client.errors import NotAuthenticatedError, TokenInvalidError
-from auth0client.sessions import Session, digest, encrypt, session_delete, session_save
+from auth0client.sessions import (
+    Session,
+    digest,
+    encrypt,
+    session_delete,
+    session_refresh_failed,
+    session_save,
+)
+
+
+def _unavailable() -> ConsoleUnavailableError:
+    return ConsoleUnavailableError("The Console could not renew the session: try again shortly.")
 
 
 def _ended(current: Session, message: str) -> NotAuthenticatedError:
@@ -34,14 +45,14 @@ def console_session_refresh(current: Session, now: int) -> Session:
     except ConsoleRefusedError:
         raise _ended(current, "The session was revoked: sign in again.") from None
     except ConsoleUnavailableError:
-        return _failed(current, now, rotated=None)
+        return session_refresh_failed(current, now, _unavailable(), rotated=None)
     rotated = answer.get("refreshToken")
     rotated = rotated if isinstance(rotated, str) and rotated else None
     try:
         tokens, user = console_tokens(answer, config=config)
     except ConsoleUnavailableError:
         # The Console may have rotated the refresh token already: keep the new one.
-        return _failed(current, now, rotated=rotated)
+        return session_refresh_failed(current, now, _unavailable(), rotated=rotated)
     except TokenInvalidError:
         raise _ended(current, "The Console's renewed token was refused: sign in again.") from None
     if user["sub"] != current.user_id:
@@ -59,12 +70,3 @@ def console_session_refresh(current: Session, now: int) -> Session:
     )
     session_save(refreshed, now=now)
     return refreshed
-
-
-def _failed(current: Session, now: int, *, rotated: str | None) -> Session:
-    sealed = encrypt(rotated) if rotated else current.sealed_refresh_token
-    failed = replace(current, refresh_failed_at=now, sealed_refresh_token=sealed)
-    session_save(failed, now=now)
-    if current.expires_at <= now:
-        raise ConsoleUnavailableError("The Console could not renew the session: try again shortly.")
-    return failed

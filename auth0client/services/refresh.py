@@ -32,9 +32,9 @@ from auth0client.sessions import (
     session_create,
     session_delete,
     session_get,
+    session_refresh_failed,
     session_save,
 )
-from authgw.errors import ApiError
 
 REFRESH_SKEW_S = 60  # refresh this long before the access token expires
 RETRY_AFTER_FAILURE_S = 10  # after a provider failure, a still-valid session waits this long
@@ -106,13 +106,13 @@ def _refresh_now(current: Session, now: int) -> Session:
         session_delete(current)
         raise NotAuthenticatedError("The session was revoked: sign in again.") from None
     except (Auth0UnavailableError, Auth0BadGatewayError) as exc:
-        return _refresh_failed(current, now, exc, rotated=None)
+        return session_refresh_failed(current, now, exc, rotated=None)
     try:
         user = _refreshed_user(client, auth, tokens, current)
     except (Auth0UnavailableError, Auth0BadGatewayError) as exc:
         # The provider has rotated the refresh token already: keep the new one, or the next
         # attempt would present the old one and trip reuse detection (a logout).
-        return _refresh_failed(current, now, exc, rotated=tokens.refresh_token)
+        return session_refresh_failed(current, now, exc, rotated=tokens.refresh_token)
     except (TokenInvalidError, NotAuthenticatedError):
         session_delete(current)
         raise NotAuthenticatedError(
@@ -134,17 +134,6 @@ def _refresh_now(current: Session, now: int) -> Session:
     )
     session_save(refreshed, now=now)
     return refreshed
-
-
-def _refresh_failed(current: Session, now: int, error: ApiError, *, rotated: str | None) -> Session:
-    """A transient provider failure: a still-valid session goes on and retries later; an
-    expired one answers 502/503 and keeps its cookie (the session is not lost)."""
-    sealed = encrypt(rotated) if rotated else current.sealed_refresh_token
-    failed = replace(current, refresh_failed_at=now, sealed_refresh_token=sealed)
-    session_save(failed, now=now)
-    if current.expires_at <= now:
-        raise error
-    return failed
 
 
 def _refreshed_user(
