@@ -52,7 +52,11 @@ def current_api_keys() -> ApiKeys:
 
 def request_reload() -> None:
     """Re-read every watched file on its next use."""
-    for store in [*_policies.values(), *_api_keys.values()]:
+    stores: list[WatchedFile[Policy] | WatchedFile[ApiKeys]] = [
+        *_policies.values(),
+        *_api_keys.values(),
+    ]
+    for store in stores:
         store.request_reload()
     for listener in _reload_listeners:
         listener()
@@ -79,8 +83,9 @@ def _on_sighup(signum: int, frame: FrameType | None) -> None:
 def install_sighup_handler() -> bool:
     """Reload on SIGHUP. Only the main thread may set handlers; elsewhere this does nothing.
 
-    Under gunicorn this runs in each worker (the app loads after the worker resets its signals), so
-    `kill -HUP <worker pid>` reloads that worker; a HUP to the master restarts the workers instead.
+    Under gunicorn this runs in each worker (the app loads after the worker resets its signals).
+    `gunicorn.conf.py` makes a HUP to the master forward SIGHUP to every worker, so each reloads its
+    files in place and none is restarted; `kill -HUP <worker pid>` reloads that worker only.
     """
     if not hasattr(signal, "SIGHUP") or threading.current_thread() is not threading.main_thread():
         return False
