@@ -8,9 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError
 
 from acl.errors import PolicyError
 from acl.policy import parse_json
@@ -37,7 +36,7 @@ class ApiKeys:
         return len(self._client_types)
 
 
-def _reason(error: Any) -> str:
+def _reason(error: ValidationError) -> str:
     # jsonschema's own message (and JSON path) would quote the key, which is a secret.
     if not error.absolute_path and error.validator == "type":
         return "expected a JSON object of API key -> clientType"

@@ -5,8 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from django.http import HttpRequest
+
 from acl.identity import Identity
 from acl.rules import Decision
+
+_REQUEST_ATTR = "acl"
 
 
 @dataclass(frozen=True)
@@ -40,3 +44,8 @@ class AclContext:
             return None
         parts = (decision.key, decision.method, decision.rule_name)
         return " ".join(part for part in parts if part)
+
+
+def set_request_acl(request: HttpRequest, context: AclContext | None) -> None:
+    """Set `request.acl` (None until the acl has decided, and for forward-auth requests)."""
+    setattr(request, _REQUEST_ATTR, context)

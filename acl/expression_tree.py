@@ -14,6 +14,7 @@ from types import UnionType
 from typing import Literal
 
 Context = Mapping[str, object]
+CompareOp = Literal["==", "!=", "in"]
 _IDENTIFIER_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
@@ -61,7 +62,7 @@ class Name:
 
 @dataclass(frozen=True, slots=True)
 class Compare:
-    op: Literal["==", "!=", "in"]
+    op: CompareOp
     left: Node
     right: Node
 

@@ -21,6 +21,7 @@ from acl.errors import ExpressionSyntaxError
 from acl.expression_tree import (
     And,
     Compare,
+    CompareOp,
     Const,
     Context,
     Name,
@@ -68,6 +69,16 @@ _TOKEN_RE = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 _ESCAPE_RE = re.compile(r"\\(.)", re.DOTALL)
+TokenKind = Literal["op", "string", "number", "name", "end"]
+# _TOKEN_RE's groups; a space is no token.
+_TOKEN_KINDS: Final[Mapping[str, TokenKind]] = {
+    "op": "op",
+    "string": "string",
+    "number": "number",
+    "name": "name",
+}
+# `==` and `!=` are op tokens, `in` a name token; no string token's text (quoted) is one of them.
+_COMPARE_OPS: Final[Mapping[str, CompareOp]] = {"==": "==", "!=": "!=", "in": "in"}
 
 
 # --- tokenizer --------------------------------------------------------------------------------
@@ -75,7 +86,7 @@ _ESCAPE_RE = re.compile(r"\\(.)", re.DOTALL)
 
 @dataclass(frozen=True, slots=True)
 class Token:
-    kind: Literal["op", "string", "number", "name", "end"]
+    kind: TokenKind
     text: str
     column: int
 
@@ -89,9 +100,9 @@ def tokenize(src: str) -> list[Token]:
         match = _TOKEN_RE.match(src, position)
         if match is None:
             raise ExpressionSyntaxError(src, position + 1, _bad_character(src[position]))
-        kind = match.lastgroup
-        if kind != "space":
-            tokens.append(Token(kind, match.group(), position + 1))  # type: ignore[arg-type]
+        kind = _TOKEN_KINDS.get(match.lastgroup or "space")
+        if kind is not None:
+            tokens.append(Token(kind, match.group(), position + 1))
         position = match.end()
     tokens.append(Token("end", "", len(src) + 1))
     return tokens
@@ -179,18 +190,19 @@ class _Parser:
     def _comparison(self) -> tuple[Node, Type]:
         left, left_kind = self._value()
         op = self._peek()
-        if not (self._at("==") or self._at("!=") or (op.kind == "name" and op.text == "in")):
+        operator = _COMPARE_OPS.get(op.text)
+        if operator is None:
             return left, left_kind
         self._advance()
         right, right_kind = self._value()
-        if op.text == "in":
+        if operator == "in":
             valid = left_kind in ("str", "list") and right_kind in ("set", "list")
         else:
             valid = left_kind == right_kind and left_kind in ("bool", "str")
         if not valid:
             found = f"{_DESCRIBE[left_kind]} and {_DESCRIBE[right_kind]}"
             raise self._error(op, f"{op.text!r} cannot compare {found}")
-        return Compare(op.text, left, right), "bool"  # type: ignore[arg-type]
+        return Compare(operator, left, right), "bool"
 
     def _value(self) -> tuple[Node, Type]:
         token = self._advance()

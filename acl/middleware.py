@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
-from acl.context import AclContext
+from acl.context import AclContext, set_request_acl
 from acl.errors import PolicyError
 from acl.headers import strip_untrusted_headers, untrusted_meta_keys
 from acl.paths import normalise_path
@@ -40,7 +40,7 @@ class AclMiddleware:
         strip_untrusted_headers(
             request, untrusted_meta_keys(config, gateway_headers_trusted=forward_auth)
         )
-        request.acl = None  # type: ignore[attr-defined]
+        set_request_acl(request, None)
         if forward_auth:
             return _forward_auth_guard(self.get_response(request))
         if path.startswith(STATUS_PREFIX):
@@ -55,7 +55,7 @@ class AclMiddleware:
             )
         except ApiError as exc:
             return _no_store(api_error_response(request, exc))
-        request.acl = acl  # type: ignore[attr-defined]
+        set_request_acl(request, acl)
         if acl.decision.allowed:
             return self.get_response(request)
         return _no_store(_denied(request, relative, acl))

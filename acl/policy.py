@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError
 
 from acl.errors import ExpressionSyntaxError, PolicyError
 from acl.expressions import compile_expression
@@ -152,7 +152,10 @@ def _validate(data: Any, file: str) -> None:
 
 
 def raise_first_schema_error(
-    validator: Draft202012Validator, data: Any, file: str, reason_of: Callable[[Any], str]
+    validator: Draft202012Validator,
+    data: Any,
+    file: str,
+    reason_of: Callable[[ValidationError], str],
 ) -> None:
     """PolicyError(file, JSON path, reason) for the first schema error in path order, if any."""
     errors = sorted(validator.iter_errors(data), key=lambda error: list(error.absolute_path))
@@ -165,7 +168,7 @@ def raise_first_schema_error(
     raise PolicyError(file, first.json_path, reason)
 
 
-def _schema_reason(error: Any) -> str:
+def _schema_reason(error: ValidationError) -> str:
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         depth = len(error.absolute_path)
         extra = ", ".join(repr(key) for key in error.instance if _is_extra(key, depth))

@@ -80,10 +80,10 @@ def _build(config: AclSettings, *, is_backoffice: bool) -> UserResolver:
 def load_in_process_resolver(dotted_path: str) -> UserResolver:
     """ACL_USER_RESOLVER: a class (built without arguments) or a ready instance."""
     target = import_string(dotted_path)
-    resolver = target() if isinstance(target, type) else target
+    resolver: UserResolver = target() if isinstance(target, type) else target
     if not callable(getattr(resolver, "resolve", None)):
         raise TypeError(f"ACL_USER_RESOLVER={dotted_path!r}: has no resolve(request) method")
-    return resolver  # type: ignore[no-any-return]
+    return resolver
 
 
 def forget_resolvers() -> None:
