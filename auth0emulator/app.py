@@ -82,7 +82,8 @@ class Emulator:
             self._console_routes(options.console, options.seed)
 
     def _console_routes(self, options: ConsoleOptions, seed: dict[str, Any]) -> None:
-        first_user = next(iter(seed.get("users", [])), {}).get("email", "")
+        first: dict[str, Any] = next(iter(seed.get("users", [])), {})
+        first_user = first.get("email", "")
         console = ConsoleViews(self, options, first_user)
         for methods, path, view, family in CONSOLE_ROUTES:
             self.router.add(methods, path, getattr(console, view), family)
@@ -103,7 +104,7 @@ class Emulator:
             ("GET POST", "/userinfo", auth.userinfo, "userinfo"),
             ("POST", "/oauth/revoke", auth.revoke, "revoke"),
             ("GET", "/v2/logout", login.logout, "logout"),
-            ("GET", "/api/v2/users", users.list, "management"),
+            ("GET", "/api/v2/users", users.list_users, "management"),
             ("POST", "/api/v2/users", users.create, "management"),
             ("GET", "/api/v2/users-by-email", users.by_email, "management"),
             ("GET", "/api/v2/users/{id}", users.get, "management"),
@@ -112,7 +113,7 @@ class Emulator:
             ("GET", "/api/v2/users/{id}/roles", roles.user_roles, "management"),
             ("POST", "/api/v2/users/{id}/roles", roles.assign, "management"),
             ("DELETE", "/api/v2/users/{id}/roles", roles.remove, "management"),
-            ("GET", "/api/v2/roles", roles.list, "management"),
+            ("GET", "/api/v2/roles", roles.list_roles, "management"),
             ("POST", "/api/v2/tickets/password-change", tickets.create, "management"),
             ("GET POST DELETE", "/__emulator/faults", control.faults, "control"),
             ("POST", "/__emulator/rate-limit", control.rate_limit, "control"),

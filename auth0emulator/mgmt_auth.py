@@ -55,9 +55,8 @@ class ManagementAuth:
         except (JoseError, ValueError):
             raise _unauthorized("Invalid token") from None
         claims = dict(decoded.claims)
-        audiences = (
-            claims.get("aud") if isinstance(claims.get("aud"), list) else [claims.get("aud")]
-        )
+        audience = claims.get("aud")
+        audiences = audience if isinstance(audience, list) else [audience]
         if claims.get("iss") != emulator.tenant.issuer:
             raise _unauthorized("Invalid token")
         if emulator.tenant.management_audience not in audiences:

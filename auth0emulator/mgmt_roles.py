@@ -41,7 +41,7 @@ class RoleViews:
         self.emulator = emulator
         self.auth = ManagementAuth(emulator)
 
-    def list(self, request: Request) -> Response:
+    def list_roles(self, request: Request) -> Response:
         self.auth.check(request, any_of=("read:roles",))
         wanted = request.query.get("name_filter", "").lower()
         roles = [

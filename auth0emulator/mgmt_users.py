@@ -72,7 +72,7 @@ class UserViews:
         self.emulator = emulator
         self.auth = ManagementAuth(emulator)
 
-    def list(self, request: Request) -> Response:
+    def list_users(self, request: Request) -> Response:
         self.auth.check(request, any_of=("read:users",))
         query = request.query
         engine = query.get("search_engine", "v3")

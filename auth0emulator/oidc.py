@@ -108,9 +108,8 @@ class Auth0BearerValidator(BearerTokenValidator):
         except (JoseError, ValueError):
             return None
         claims = decoded.claims
-        audiences = (
-            claims.get("aud") if isinstance(claims.get("aud"), list) else [claims.get("aud")]
-        )
+        audience = claims.get("aud")
+        audiences = audience if isinstance(audience, list) else [audience]
         if claims.get("iss") != tokens.tenant.issuer:
             return None
         if f"{tokens.tenant.issuer}userinfo" not in audiences:
