@@ -155,7 +155,11 @@ def validate_fields(document: Mapping[str, Any], configuration: UMSConfiguration
 def _field_of(error: ValidationError) -> str:
     if error.path:
         return ".".join(str(part) for part in error.path)
-    if error.validator == "required" and isinstance(error.instance, dict):
+    if (
+        error.validator == "required"
+        and isinstance(error.instance, dict)
+        and isinstance(error.validator_value, list)
+    ):
         missing = [
             name
             for name in error.validator_value

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import threading
-from typing import TextIO
+from typing import Protocol
 
 WIDTH = 30
 
 
+class Stream(Protocol):
+    """What the bar writes to: a text file, or a management command's self.stdout/stderr."""
+
+    def write(self, text: str, /) -> object: ...
+    def flush(self) -> object: ...
+
+
 class ProgressBar:
-    def __init__(self, stream: TextIO, total: int, *, label: str = "") -> None:
+    def __init__(self, stream: Stream, total: int, *, label: str = "") -> None:
         self.stream, self.total, self.label = stream, total, label
         self.done = 0
         self._lock = threading.Lock()

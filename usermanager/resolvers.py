@@ -66,9 +66,9 @@ class UmsUserResolver:
             identity = self.base.resolve(request)
             if identity is None:
                 return None
-            memo = getattr(request, _MEMO_ATTR, None)
+            memo: tuple[Identity, Outcome] | None = getattr(request, _MEMO_ATTR, None)
             if memo is not None and memo[0] == identity:
-                return memo[1]  # type: ignore[no-any-return]
+                return memo[1]
             try:
                 outcome: Outcome = ums_identity(identity)
             except (MissingAuthUserIdError, UserInactiveError) as exc:

@@ -160,7 +160,8 @@ def _permissions(user: User) -> set[str]:
 
 @functools.cache
 def _resolver(path: str) -> PermissionsResolver:
-    return import_string(path)  # type: ignore[no-any-return]
+    resolver: PermissionsResolver = import_string(path)
+    return resolver
 
 
 def _properties(user: User) -> dict[str, Any]:
