@@ -20,7 +20,8 @@ def sso_identity(request: HttpRequest) -> Identity | None:
     back office fails closed instead of treating the caller as someone else.
     """
     if hasattr(request, _MEMO_ATTR):
-        return getattr(request, _MEMO_ATTR)  # type: ignore[no-any-return]
+        memo: Identity | None = getattr(request, _MEMO_ATTR)
+        return memo
     acl = getattr(request, "acl", None)
     if acl is not None:
         identity = acl.identity

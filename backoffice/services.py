@@ -6,7 +6,7 @@ import hashlib
 import json
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser, Group
+from django.contrib.auth.models import Group, User
 from django.db import transaction
 
 from acl.identity import Identity
@@ -28,7 +28,7 @@ def claims_digest(identity: Identity) -> str:
 
 
 @transaction.atomic
-def staff_user_sync(*, identity: Identity) -> AbstractUser:
+def staff_user_sync(*, identity: Identity) -> User:
     """The identity's Django user: staff, never superuser, no usable password (SSO only)."""
     claims = signed_in_user(identity)
     if len(claims.user_id) > _USERNAME_MAX:
@@ -41,10 +41,10 @@ def staff_user_sync(*, identity: Identity) -> AbstractUser:
     _copy_claims(user, claims)
     user.save()
     user.groups.set(_groups(claims.groups))
-    return user  # type: ignore[no-any-return]
+    return user
 
 
-def _copy_claims(user: AbstractUser, claims: SignedInUser) -> None:
+def _copy_claims(user: User, claims: SignedInUser) -> None:
     user.email = claims.email[:_EMAIL_MAX]
     user.first_name = claims.name[:_NAME_MAX]
     user.last_name = ""

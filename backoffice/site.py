@@ -5,13 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import update_wrapper
 from http import HTTPStatus
-from typing import Any
+from typing import Any, NoReturn, TypeVar, cast
 
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+)
+from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from auth0client.cross_site import cross_site_signal
@@ -20,7 +27,7 @@ from authgw.login.logout_page import render_logout_confirmation
 from backoffice.identity import signed_in_user, sso_identity
 from backoffice.sso import index_path, sign_in_url, sign_out_url, sso_sign_in
 
-View = Callable[..., HttpResponse]
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
 
 class BackofficeSite(admin.AdminSite):
@@ -31,11 +38,12 @@ class BackofficeSite(admin.AdminSite):
     def admin_view(self, view: View, cacheable: bool = False) -> View:
         protected = super().admin_view(view, cacheable)
 
-        def signed_in_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def signed_in_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             sso_sign_in(request)
             return protected(request, *args, **kwargs)
 
-        return update_wrapper(signed_in_view, protected)
+        # update_wrapper keeps the view's signature, which the type system cannot follow.
+        return cast(View, update_wrapper(signed_in_view, protected))
 
     def has_permission(self, request: HttpRequest) -> bool:
         identity = sso_identity(request)
@@ -58,10 +66,14 @@ class BackofficeSite(admin.AdminSite):
             "sign_out_url": sign_out_url(),
         }
 
-    def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+    def index(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> TemplateResponse:
         return super().index(request, {"title": "Home", **(extra_context or {})})
 
-    def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+    def login(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         """No password here: the admin's sign-in page hands over to the SSO's /web-login."""
         sso_sign_in(request)
         if self.has_permission(request):
@@ -70,7 +82,10 @@ class BackofficeSite(admin.AdminSite):
             raise PermissionDenied  # signed in yet refused: sending them to sign in would loop
         return HttpResponseRedirect(sign_in_url(request.GET.get("next")))
 
-    def logout(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+    # django-stubs types AdminSite.logout as TemplateResponse; Django takes any response.
+    def logout(  # type: ignore[override]
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         """GET: sign out unless another site sent the browser here (then confirm); POST: the
         confirmation's button (Django's CSRF token from admin_view, plus the login site's check).
         Either way the chain continues at `/logout`, same-origin, which ends the SSO session."""
@@ -91,12 +106,12 @@ class BackofficeSite(admin.AdminSite):
 
     def password_change(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
-    ) -> Any:
+    ) -> NoReturn:
         raise Http404("Passwords are changed through the SSO, not here.")
 
     def password_change_done(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
-    ) -> Any:
+    ) -> NoReturn:
         raise Http404("Passwords are changed through the SSO, not here.")
 
 
