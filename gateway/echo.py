@@ -13,6 +13,7 @@ import argparse
 import hashlib
 import json
 import sys
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -56,7 +57,7 @@ class EchoHandler(BaseHTTPRequestHandler):
             digest.update(chunk)
         return size, digest.hexdigest()
 
-    def body_chunks(self) -> Any:
+    def body_chunks(self) -> Iterator[bytes]:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             while True:
                 length = int(self.rfile.readline().split(b";")[0].strip(), 16)

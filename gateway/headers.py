@@ -135,7 +135,7 @@ def _forwarded_for(request: HttpRequest) -> str:
     return peer
 
 
-class RawSetCookie(Morsel):  # type: ignore[type-arg]
+class RawSetCookie(Morsel[str]):
     """An upstream's Set-Cookie line passed through byte for byte (Django re-renders Morsels)."""
 
     def __init__(self, raw: str) -> None:

@@ -82,7 +82,7 @@ def _send(
         method,
         url,
         headers=dict(headers),
-        body=body,  # type: ignore[arg-type]
+        body=body,
         timeout=urllib3.Timeout(connect=timeout_s, read=timeout_s),
         retries=False,
         redirect=False,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from typing import Protocol
 from urllib.parse import quote
 
 import urllib3
@@ -72,9 +73,13 @@ def _too_large(limit: int) -> str:
     return f"The request body is larger than this endpoint accepts ({limit} bytes)."
 
 
-def _chunks(source: object, length: int | None, limit: int) -> Iterator[bytes]:
+class _Readable(Protocol):
+    def read(self, size: int, /) -> bytes: ...
+
+
+def _chunks(source: _Readable, length: int | None, limit: int) -> Iterator[bytes]:
     """Read `source` in chunks; more than `limit` bytes, or fewer than `length`, stops it."""
-    read = source.read  # type: ignore[attr-defined]
+    read = source.read
     seen = 0
     while length is None or seen < length:
         want = CHUNK_BYTES if length is None else min(CHUNK_BYTES, length - seen)
@@ -96,7 +101,7 @@ def _relay(
     request: HttpRequest, endpoint: Endpoint, upstream: urllib3.BaseHTTPResponse
 ) -> StreamingHttpResponse:
     headers, cookies = upstream_response_headers(upstream.headers.items())
-    response = StreamingHttpResponse(
+    response = _RelayedResponse(
         _Relay(request, endpoint, upstream), status=upstream.status, reason=upstream.reason or None
     )
     del response["Content-Type"]  # only the upstream's own, if it sent one
@@ -104,8 +109,11 @@ def _relay(
         response[name] = value
     for cookie in cookies:
         response.cookies[cookie.key] = cookie  # a raw line: Django must not re-render it
-    response.xframe_options_exempt = True  # type: ignore[attr-defined] - the upstream's choice
-    return mark_passthrough(response)  # type: ignore[return-value]
+    return mark_passthrough(response)
+
+
+class _RelayedResponse(StreamingHttpResponse):
+    xframe_options_exempt = True  # framing is the upstream's choice
 
 
 class _Relay:

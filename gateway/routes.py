@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError
 
 from acl.errors import PolicyError
 from acl.paths import normalise_path
@@ -120,7 +120,7 @@ def _validate(data: Any, file: str) -> None:
     raise_first_schema_error(_validator(), data, file, _schema_reason)
 
 
-def _schema_reason(error: Any) -> str:
+def _schema_reason(error: ValidationError) -> str:
     field = error.absolute_path[-1] if error.absolute_path else None
     if error.validator == "pattern" and field in ("basePath", "rewriteBasePath"):
         return f"{error.instance!r}: expected a path like /orders (no trailing slash, query or %)"

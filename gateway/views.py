@@ -6,7 +6,7 @@ same normalised path this view matches.
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from authgw.errors import ApiError, api_error_response, page_not_found
@@ -17,7 +17,7 @@ from gateway.registry import current_routes
 # The upstream owns its forms: cross-site writes carrying `sid` are refused before the acl
 # (auth0client.middleware.SessionCookieMiddleware), and `sid` never reaches the upstream.
 @csrf_exempt
-def proxy(request: HttpRequest, path: str = "") -> HttpResponse:
+def proxy(request: HttpRequest, path: str = "") -> HttpResponse | StreamingHttpResponse:
     target = "/" + path
     endpoint = current_routes().match(target)
     if endpoint is None:
