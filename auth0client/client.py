@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlencode
 
 from authlib.common.errors import AuthlibBaseError
@@ -40,6 +40,7 @@ from auth0client.http import HTTPError, HttpSession, TransportError, json_object
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+P = ParamSpec("P")
 PASSWORD_REALM_GRANT = "http://auth0.com/oauth/grant-type/password-realm"  # noqa: S105
 # Answers meaning "these credentials or this code/refresh token are not good": 403, not 502.
 _REFUSALS = frozenset({"invalid_grant", "access_denied", "unauthorized", "invalid_user_password"})
@@ -76,12 +77,12 @@ def _optional_str(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _translated(operation: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
+def _translated(operation: str) -> Callable[[Callable[P, T]], Callable[P, T]]:
     """Turns transport and protocol failures of one provider call into the product's errors."""
 
-    def decorate(func: Callable[..., T]) -> Callable[..., T]:
+    def decorate(func: Callable[P, T]) -> Callable[P, T]:
         @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> T:
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
             try:
                 return func(*args, **kwargs)
             except AuthlibBaseError as exc:

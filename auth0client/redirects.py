@@ -93,7 +93,7 @@ def is_https(request: HttpRequest) -> bool:
 
 def client_ip(request: HttpRequest) -> str:
     """The caller's address: X-Forwarded-For walked right to left over trusted proxies only."""
-    address = request.META.get("REMOTE_ADDR", "")
+    address: str = request.META.get("REMOTE_ADDR", "")
     if not _peer_is_trusted(request):
         return address
     hops = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",")]

@@ -102,8 +102,9 @@ def drf_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         return _drf_response(HTTPStatus.BAD_REQUEST, _validation_message(exc.detail), {})
     if isinstance(exc, drf_exceptions.APIException):
         headers = {}
-        if getattr(exc, "wait", None):
-            headers["Retry-After"] = str(int(exc.wait))  # type: ignore[attr-defined]
+        wait = getattr(exc, "wait", None)  # Throttled's, or a subclass's
+        if wait:
+            headers["Retry-After"] = str(int(wait))
         return _drf_response(exc.status_code, str(exc.detail), headers)
     return None
 

@@ -65,7 +65,8 @@ def _connection(client: ClientConfig, requested: str | None) -> str | None:
 
 def _state(client: ClientConfig, requested: str | None) -> str:
     if not client.authorize_state_required:
-        return generate_token(32)  # a caller's state is ignored (Mia's behaviour)
+        ours: str = generate_token(32)  # a caller's state is ignored (Mia's behaviour)
+        return ours
     if not requested or not _OPAQUE_RE.match(requested):
         raise LoginRequestError("state is required: 16 to 512 URL-safe characters.")
     return requested
