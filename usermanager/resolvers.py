@@ -15,7 +15,8 @@ from usermanager.services.mirror import identity_cache_key
 from usermanager.userinfo import ums_identity, userinfo_body
 
 # (the base identity, what ums_identity made of it): the acl middleware and the view of one
-# request (/userinfo) share it, so the local identity is read once per request.
+# request (/userinfo) share it, so the local identity is read once per request. The middleware
+# sets it on the HttpRequest first; a DRF Request reads attributes it lacks from that HttpRequest.
 _MEMO_ATTR = "_usermanager_ums_identity"
 Outcome = Identity | MissingAuthUserIdError | UserInactiveError
 
@@ -73,5 +74,5 @@ class UmsUserResolver:
                 outcome: Outcome = ums_identity(identity)
             except (MissingAuthUserIdError, UserInactiveError) as exc:
                 outcome = exc
-        setattr(getattr(request, "_request", request), _MEMO_ATTR, (identity, outcome))
+        setattr(request, _MEMO_ATTR, (identity, outcome))
         return outcome
