@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, Literal
 
 from jsonschema import Draft202012Validator
 
@@ -21,6 +21,9 @@ WEBSITE_SCOPE = "website"
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 Lookup = Callable[[str], str | None]
+SameSite = Literal["Lax", "Strict", "None"]
+# config.schema.json's sameSite values, either case.
+_SAME_SITE: Final[Mapping[str, SameSite]] = {"lax": "Lax", "strict": "Strict", "none": "None"}
 
 
 class ConfigError(Exception):
@@ -47,7 +50,7 @@ class ClientConfig:
     signing_algs: tuple[str, ...] = ("RS256",)
     supported_connections: tuple[str, ...] = ()
     default_connection: str | None = None
-    same_site: str = "Lax"
+    same_site: SameSite = "Lax"
     authorize_state_required: bool = False
     password_grant_enabled: bool = False
     refresh_token_in_response: bool = False
@@ -208,7 +211,7 @@ def _client(name: str, raw: Mapping[str, Any], source: str) -> ClientConfig:
         signing_algs=tuple(raw.get("supportedSigningAlgs", ("RS256",))),
         supported_connections=connections,
         default_connection=default_connection,
-        same_site=str(raw.get("sameSite", "Lax")).capitalize(),
+        same_site=_SAME_SITE[str(raw.get("sameSite", "Lax")).lower()],
         authorize_state_required=bool(raw.get("authorizeStateRequired", False)),
         password_grant_enabled=bool(raw.get("passwordGrantEnabled", False)),
         refresh_token_in_response=bool(raw.get("refreshTokenInResponse", False)),

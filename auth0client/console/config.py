@@ -9,6 +9,8 @@ import ipaddress
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode, urlsplit
 
+from auth0client.config import SameSite
+
 DEFAULT_CALLBACK_PATH = "/console-login/callback"
 # Console sessions are stored like Auth0 ones; this client type marks them (never a config.json
 # client: start-up refuses a config.json client of this name while the Console is on).
@@ -39,7 +41,7 @@ class ConsoleConfig:
     token_rate_per_minute: int = 30
     groups_claim: str = "groups"
     permissions_claim: str = "permissions"
-    same_site: str = "Lax"  # the `sid` cookie, as for the Auth0 clients
+    same_site: SameSite = "Lax"  # the `sid` cookie, as for the Auth0 clients
 
     @property
     def base_url(self) -> str:
