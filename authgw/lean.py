@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.handlers.base import BaseHandler
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 
 from acl.middleware import forward_auth_requested
 from authgw.middleware import GetResponse
@@ -59,9 +59,6 @@ class _LeanHandler(BaseHandler):
         finally:
             settings.MIDDLEWARE = full
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self._middleware_chain(request)  # type: ignore[no-any-return]
-
 
 class ForwardAuthFastPath:
     def __init__(self, get_response: GetResponse) -> None:
@@ -69,7 +66,7 @@ class ForwardAuthFastPath:
         self.lean = _LeanHandler(lean_middleware(list(settings.MIDDLEWARE)))
         self.lean.load_middleware()
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if forward_auth_requested(request):
-            return self.lean(request)
+            return self.lean.get_response(request)
         return self.get_response(request)
