@@ -9,10 +9,18 @@ import signal
 import tempfile
 import time
 
-bind = f"{os.environ.get('HTTP_HOST', '0.0.0.0')}:{os.environ.get('HTTP_PORT', '8080')}"  # noqa: S104 - a container listens on all interfaces
-workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
+from gunicorn.arbiter import Arbiter
+
+from authgw.config import server_from_env
+from authgw.logging import logging_config
+
+# The variables Django's settings read too, with the same readers: a bad value stops the master
+# with the message `manage.py check` gives (e.g. HTTP_PORT='eighty': expected an integer).
+_server = server_from_env()
+bind = _server.bind
+workers = _server.workers
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+threads = _server.threads
 timeout = 30
 graceful_timeout = 30
 keepalive = 5
@@ -20,25 +28,7 @@ accesslog = None  # the product writes its own JSON access line per request
 errorlog = "-"
 control_socket_disable = True  # no runtime control socket in a container
 # gunicorn's own lines (start, stop, worker deaths) as JSON too, on stdout like the product's.
-logconfig_dict = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "authgw.logging.JsonFormatter"}},
-    "filters": {"redact": {"()": "authgw.logging.RedactSecretsFilter"}},
-    "handlers": {
-        "stdout": {
-            "class": "logging.StreamHandler",
-            "stream": "ext://sys.stdout",
-            "formatter": "json",
-            "filters": ["redact"],
-        }
-    },
-    "root": {"handlers": ["stdout"], "level": "INFO"},
-    "loggers": {
-        "gunicorn.error": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
-        "gunicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
-    },
-}
+logconfig_dict = logging_config(_server.log_level)
 wsgi_app = "authgw.wsgi:application"
 
 _drain_flag = os.path.join(tempfile.gettempdir(), f"authgw-draining-{os.getpid()}")
@@ -48,18 +38,18 @@ if os.path.exists(_drain_flag):
     os.unlink(_drain_flag)
 
 
-def when_ready(server):
-    delay = int(os.environ.get("DELAY_SHUTDOWN_SECONDS", "10"))
+def when_ready(server: Arbiter) -> None:
+    delay = _server.delay_shutdown_s
     stop = server.handle_term
 
-    def reload_policies():
+    def reload_policies() -> None:
         # SIGHUP means "re-read auth.json" (as for the Authorization Service): each worker
         # reloads its policy in place, instead of gunicorn restarting every worker.
         server.log.info("SIGHUP: asking %s workers to reload their policy", len(server.WORKERS))
         for pid in list(server.WORKERS):
             os.kill(pid, signal.SIGHUP)
 
-    def drain_then_stop():
+    def drain_then_stop() -> None:
         with open(_drain_flag, "w") as flag:
             flag.write("draining\n")
         server.log.info("SIGTERM: not ready any more, stopping in %ss", delay)
@@ -70,6 +60,6 @@ def when_ready(server):
     server.handle_hup = reload_policies
 
 
-def on_exit(server):
+def on_exit(server: Arbiter) -> None:
     if os.path.exists(_drain_flag):
         os.unlink(_drain_flag)

@@ -1,6 +1,7 @@
-"""JSON-lines log formatting, with tokens, cookies, passwords and secrets scrubbed out.
+"""JSON-lines logging, with tokens, cookies, passwords and secrets scrubbed out.
 
-Every line written while a request is served carries that request's `request_id`.
+Every line written while a request is served carries that request's `request_id`. One
+configuration (`logging_config`) serves Django's LOGGING and gunicorn's logconfig_dict.
 """
 
 from __future__ import annotations
@@ -8,13 +9,24 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from authgw.request_context import current_request_id
 
 REDACTED = "[REDACTED]"
 
-_LEVEL_NAMES = {5: "trace", 10: "debug", 20: "info", 30: "warn", 40: "error", 50: "fatal"}
+# Mia-Platform's level names (LOG_LEVEL); "trace" is below DEBUG.
+LOG_LEVELS: Mapping[str, int] = {
+    "trace": 5,
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warn": logging.WARNING,
+    "error": logging.ERROR,
+    "fatal": logging.CRITICAL,
+}
+_LEVEL_NAMES = {number: name for name, number in LOG_LEVELS.items()}
 
 # Each pattern keeps its first group (the key) and replaces the value.
 _SECRET_PATTERNS: tuple[re.Pattern[str], ...] = (
@@ -95,3 +107,34 @@ class JsonFormatter(logging.Formatter):
         elif record.exc_text:
             entry["error"] = record.exc_text
         return json.dumps(entry, default=str)
+
+
+def logging_config(level: str) -> dict[str, Any]:
+    """Django's LOGGING and gunicorn's logconfig_dict: JSON lines on stdout, `level` and up."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {
+            "request_id": {"()": RequestIdFilter},
+            "redact": {"()": RedactSecretsFilter},
+        },
+        "formatters": {"json": {"()": JsonFormatter}},
+        "handlers": {
+            "stdout": {
+                "class": "logging.StreamHandler",
+                "stream": "ext://sys.stdout",
+                "formatter": "json",
+                "filters": ["request_id", "redact"],
+            }
+        },
+        "root": {"handlers": ["stdout"], "level": LOG_LEVELS[level]},
+        "loggers": {
+            # The access log is ours (authgw.access); Django's own request lines would repeat it.
+            "django.request": {"level": "ERROR"},
+            "django.server": {"level": "ERROR"},
+            # gunicorn's own lines (start, stop, worker deaths), in place of its plain-text
+            # handler on stderr; its access log is off (the product writes authgw.access).
+            "gunicorn.error": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+            "gunicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
+        },
+    }

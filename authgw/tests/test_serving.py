@@ -96,6 +96,21 @@ def test_sigterm_turns_ready_to_503_and_keeps_serving_for_the_delay(server):
     assert exit_code == 0
 
 
+@pytest.mark.e2e
+def test_gunicorn_writes_its_own_lines_as_json_on_stdout(server):
+    process, base = server
+    _wait_for(f"{base}/-/healthz", process)
+
+    process.send_signal(signal.SIGTERM)
+    output = process.communicate(timeout=30)[0].decode()
+
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    gunicorn = [line["msg"] for line in lines if line["logger"] == "gunicorn.error"]
+    assert any(message.startswith("Booting worker") for message in gunicorn)
+    assert "SIGTERM: not ready any more, stopping in 3s" in gunicorn
+    assert "[INFO]" not in output  # gunicorn's plain-text format
+
+
 def _policy(expression: str) -> str:
     rule = {"authorization": {"expression": expression, "public": True}}
     return json.dumps({"/probe": {"GET": rule}})
