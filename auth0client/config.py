@@ -1,7 +1,8 @@
 """The Auth0 Client `config.json` (Mia-Platform format): loading, placeholders, validation, types.
 
-`settings.py` builds `AUTH0_SERVICE_CONFIG` once with `load_service_config(...)`. No Django import
-here, so the loader can be fuzzed and unit-tested on its own.
+`settings.py` builds `AUTH0_SERVICE_CONFIG`, `AUTH0_SESSIONS` and `LOGIN` once with the
+`*_from_env()` readers at the end. The loader needs no Django settings, so it can be fuzzed and
+unit-tested on its own.
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from django.core.exceptions import ImproperlyConfigured
 from jsonschema import Draft202012Validator
+
+from authgw import env
 
 SCHEMA_PATH = Path(__file__).with_name("config.schema.json")
 DEFAULT_SOURCE = "<default config: the local auth0emulator>"
@@ -303,6 +307,8 @@ class SessionSettings:
     userinfo_cache_s: int = 10
     # Unknown opaque tokens one address may make us ask the provider about, per minute and process.
     userinfo_calls_per_ip_per_minute: int = 60
+    # How long a process may answer from a session it read (auth0client.session_cache): 0 to 1 s.
+    local_cache_s: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -316,3 +322,61 @@ class LoginSettings:
     throttle_window_s: int = 900
     # Per account across every IP: much higher, so strangers cannot lock the owner out.
     throttle_account_global_max: int = 100
+
+
+# --- from the environment ---------------------------------------------------------------------
+
+
+def service_config_from_env() -> Auth0ServiceConfig:
+    """SERVICE_CONFIG_PATH + SERVICE_CONFIG_FILE_NAME; unset → the local emulator's demo tenant."""
+    path = config_file_path(
+        env.env_optional("SERVICE_CONFIG_PATH"), env.env_str("SERVICE_CONFIG_FILE_NAME", "config")
+    )
+    try:
+        return load_service_config(path, env.env_optional)
+    except ConfigError as exc:
+        raise ImproperlyConfigured(f"SERVICE_CONFIG_PATH: {exc}") from None
+
+
+def timeout_from_env() -> float:
+    """AUTH0_TIMEOUT_SECONDS: of every call to Auth0."""
+    return env.env_float("AUTH0_TIMEOUT_SECONDS", 5.0, minimum=0.1)
+
+
+def sessions_from_env(*, userinfo_cache_s: int) -> SessionSettings:
+    """`userinfo_cache_s`: USERINFO_CACHE_SECONDS, as the acl read it (one variable, two users)."""
+    duration_s = env.env_int("SESSION_DURATION_SECONDS", 86400, minimum=60)
+    return SessionSettings(
+        scope=env.env_str("SESSION_SCOPE", ""),
+        duration_s=duration_s,
+        idle_s=env.env_int("SESSION_IDLE_SECONDS", duration_s, minimum=60),
+        userinfo_cache_s=userinfo_cache_s,
+        userinfo_calls_per_ip_per_minute=env.env_int(
+            "USERINFO_PROVIDER_CALLS_PER_IP_PER_MINUTE", 60, minimum=1
+        ),
+        local_cache_s=_local_cache_s(),
+    )
+
+
+def _local_cache_s() -> float:
+    seconds = env.env_float("SESSION_LOCAL_CACHE_SECONDS", 1.0, minimum=0)
+    if seconds > 1:
+        raise ImproperlyConfigured(
+            f"SESSION_LOCAL_CACHE_SECONDS={seconds:g}: at most 1 (a revocation must reach every "
+            "process within 1 s)"
+        )
+    return seconds
+
+
+def login_from_env() -> LoginSettings:
+    header = env.env_str("ORIGINAL_PROTOCOL_HEADER", "x-forwarded-proto")
+    return LoginSettings(
+        original_protocol_header=header.lower(),
+        logout_client_id_enabled=env.env_bool("AUTH0_LOGOUT_CLIENT_ID_ENABLED", default=False),
+        throttle_account_max=env.env_int("LOGIN_THROTTLE_ACCOUNT_MAX", 5, minimum=1),
+        throttle_ip_max=env.env_int("LOGIN_THROTTLE_IP_MAX", 20, minimum=1),
+        throttle_window_s=env.env_int("LOGIN_THROTTLE_WINDOW_SECONDS", 900, minimum=1),
+        throttle_account_global_max=env.env_int(
+            "LOGIN_THROTTLE_ACCOUNT_GLOBAL_MAX", 100, minimum=1
+        ),
+    )

@@ -1,9 +1,13 @@
-"""Typed readers of the process environment: the only module that touches os.environ."""
+"""Typed readers of the process environment: the only module that touches os.environ.
+
+Each app reads its own variables through these in its `config.py` (`from_env()`), once, at start.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from pathlib import Path
 from urllib.parse import urlparse
 
 from django.core.exceptions import ImproperlyConfigured
@@ -31,6 +35,12 @@ def env_str(name: str, default: str = "") -> str:
 def env_optional(name: str) -> str | None:
     raw = _raw(name)
     return raw or None
+
+
+def env_path(name: str) -> Path | None:
+    """A file or directory path; None when unset or empty."""
+    raw = env_optional(name)
+    return Path(raw) if raw else None
 
 
 def env_bool(name: str, default: bool) -> bool:

@@ -7,6 +7,8 @@ from urllib.parse import quote
 
 from django.core.exceptions import ImproperlyConfigured
 
+from authgw import env
+
 DEFAULT_REDIS_PORT = 6379
 DEFAULT_SENTINEL_PORT = 26379
 
@@ -25,6 +27,19 @@ class RedisSettings:
     @property
     def configured(self) -> bool:
         return bool(self.url or self.hosts)
+
+
+def redis_from_env() -> RedisSettings:
+    return RedisSettings(
+        url=env.env_url("REDIS_URL", None, ("redis", "rediss")),
+        mode=env.env_choice("REDIS_MODE", "normal", ("normal", "sentinel")),
+        hosts=env.env_list("REDIS_HOSTS"),
+        master_name=env.env_str("REDIS_MASTER_NAME", ""),
+        username=env.env_optional("REDIS_USERNAME"),
+        password=env.env_optional("REDIS_PASSWORD"),
+        tls=env.env_bool("REDIS_TLS", default=False),
+        timeout_s=env.env_float("REDIS_TIMEOUT_SECONDS", 1.0, minimum=0.05),
+    )
 
 
 def _split_host(entry: str, default_port: int) -> tuple[str, int]:

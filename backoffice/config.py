@@ -1,9 +1,11 @@
-"""The back office's typed settings (built once in settings.py as `BACKOFFICE`)."""
+"""The back office's typed settings, read once from the environment (settings.py's `BACKOFFICE`)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from authgw import env
 
 # Admin sections, by the model label of their table.
 USERS = "usermanager.user"
@@ -32,3 +34,15 @@ EXPRESSION_VARIABLES: Mapping[str, str] = {
     USERS: "BACKOFFICE_USERS_EXPRESSION",
     UMS_CONFIGURATIONS: "BACKOFFICE_UMS_CONFIGURATIONS_EXPRESSION",
 }
+
+
+def from_env() -> BackofficeSettings:
+    # Section expressions use the acl expression language (`groups.admin`, `permissions.x`, ...);
+    # one that does not compile stops start-up, naming its variable (backoffice.sections).
+    return BackofficeSettings(
+        title=env.env_str("BACKOFFICE_TITLE", "Backoffice"),
+        users_expression=env.env_str("BACKOFFICE_USERS_EXPRESSION", "groups.admin"),
+        ums_configurations_expression=env.env_str(
+            "BACKOFFICE_UMS_CONFIGURATIONS_EXPRESSION", "groups.admin"
+        ),
+    )

@@ -1,8 +1,12 @@
-"""usermanager's typed settings (built once in settings.py as `USERMANAGER`)."""
+"""usermanager's typed settings, read once from the environment (settings.py's `USERMANAGER`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from django.core.exceptions import ImproperlyConfigured
+
+from authgw import env
 
 # UMS_UNLINKED_USERS: who an Auth0 user with no local record is (README "Who is signed in").
 UNLINKED_CLAIMS = "claims"  # signed in with the token's groups and permissions
@@ -36,3 +40,45 @@ class UserManagerSettings:
     unlinked_users: str = UNLINKED_CLAIMS
     # UMS_PROVISION_GROUP: the userGroup of the records `provision` creates.
     provision_group: str = ""
+
+
+@dataclass(frozen=True)
+class HookSecrets:
+    """The Auth0 hooks' shared secrets as set ("" when unset); the emulator falls back to them."""
+
+    post_login: str  # AUTH0_POST_LOGIN_HOOK_SECRET
+    password: str  # AUTH0_PASSWORD_HOOK_SECRET
+
+
+def hook_secrets_from_env() -> HookSecrets:
+    return HookSecrets(
+        post_login=env.env_str("AUTH0_POST_LOGIN_HOOK_SECRET", ""),
+        password=env.env_str("AUTH0_PASSWORD_HOOK_SECRET", ""),
+    )
+
+
+def from_env(*, hook_secrets: HookSecrets) -> UserManagerSettings:
+    # USERINFO_ADDITIONAL_PROPERTIES: unset = every local field, "" = none, else a comma list.
+    properties = env.env_list("USERINFO_ADDITIONAL_PROPERTIES", ("*",))
+    unlinked_users = env.env_choice("UMS_UNLINKED_USERS", UNLINKED_CLAIMS, UNLINKED_USERS_MODES)
+    provision_group = env.env_str("UMS_PROVISION_GROUP", "")
+    if unlinked_users == UNLINKED_PROVISION and not provision_group:
+        raise ImproperlyConfigured(
+            "UMS_PROVISION_GROUP: required when UMS_UNLINKED_USERS=provision (the userGroup of the "
+            "local records created at first sign-in)"
+        )
+    return UserManagerSettings(
+        auth_hard_delete=env.env_bool("AUTH_HARD_DELETE", default=True),
+        random_password_length=env.env_int("RANDOM_PWD_LENGTH", 24, minimum=8),
+        userinfo_additional_properties=None if properties == ("*",) else properties,
+        permissions_resolver=env.env_str("PERMISSIONS_RESOLVER", ""),
+        permissions_cache_s=env.env_int("PERMISSIONS_CACHE_SECONDS", 5, minimum=0),
+        base_user_resolver=env.env_str(
+            "UMS_BASE_USER_RESOLVER", "auth0client.resolvers.SessionUserResolver"
+        ),
+        post_login_hook_secret=hook_secrets.post_login,
+        # One secret may serve both hooks (an Auth0 tenant usually keeps one per backend).
+        password_hook_secret=hook_secrets.password or hook_secrets.post_login,
+        unlinked_users=unlinked_users,
+        provision_group=provision_group,
+    )

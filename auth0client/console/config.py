@@ -1,15 +1,20 @@
-"""The Console SSO configuration (CONSOLE_*): validated once at start-up, no Django import.
+"""The Console SSO configuration (CONSOLE_*): validated once at start-up.
 
-`settings.py` reads the variables and calls `console_config(...)`; None means the feature is off.
+`settings.py` calls `from_env(...)`, which reads the variables and validates them with
+`console_config(...)` (no Django settings needed); None means the feature is off.
 """
 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Collection
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode, urlsplit
 
+from django.core.exceptions import ImproperlyConfigured
+
 from auth0client.config import SameSite
+from authgw import env
 
 DEFAULT_CALLBACK_PATH = "/console-login/callback"
 # Console sessions are stored like Auth0 ones; this client type marks them (never a config.json
@@ -162,3 +167,31 @@ def console_config(
         groups_claim=_claim("CONSOLE_GROUPS_CLAIM", groups_claim),
         permissions_claim=_claim("CONSOLE_PERMISSIONS_CLAIM", permissions_claim),
     )
+
+
+def from_env(*, auth0_client_types: Collection[str]) -> ConsoleConfig | None:
+    """CONSOLE_*; CONSOLE_URL unset: the feature is off and its routes answer 404.
+
+    `auth0_client_types` are config.json's clients: none of them may take the Console's name.
+    """
+    try:
+        console = console_config(
+            url=env.env_optional("CONSOLE_URL"),
+            tenant_id=env.env_optional("CONSOLE_TENANT_ID"),
+            extension_id=env.env_optional("CONSOLE_EXTENSION_ID"),
+            extension_url=env.env_optional("CONSOLE_EXTENSION_URL"),
+            callback_path=env.env_str("CONSOLE_CALLBACK_PATH", DEFAULT_CALLBACK_PATH),
+            timeout_s=env.env_float("CONSOLE_TIMEOUT_SECONDS", 5.0, minimum=0.1),
+            state_s=env.env_int("CONSOLE_STATE_SECONDS", 600, minimum=10),
+            token_rate_per_minute=env.env_int("CONSOLE_TOKEN_RATE_PER_MINUTE", 30, minimum=1),
+            groups_claim=env.env_str("CONSOLE_GROUPS_CLAIM", "groups"),
+            permissions_claim=env.env_str("CONSOLE_PERMISSIONS_CLAIM", "permissions"),
+        )
+    except ConsoleConfigError as exc:
+        raise ImproperlyConfigured(str(exc)) from None
+    if console is not None and CONSOLE_CLIENT_TYPE in auth0_client_types:
+        raise ImproperlyConfigured(
+            f"SERVICE_CONFIG_PATH: the client name {CONSOLE_CLIENT_TYPE!r} is reserved for Console "
+            "sessions while CONSOLE_URL is set"
+        )
+    return console

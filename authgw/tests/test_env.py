@@ -1,6 +1,3 @@
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -8,26 +5,16 @@ from django.core.exceptions import ImproperlyConfigured
 
 from authgw import env
 from authgw.redis_config import RedisSettings, build_redis_cache
+from authgw.tests.fresh_process import environment_without, run_python
 
-REPO = Path(__file__).resolve().parents[2]
 
-
-def _start_django(tmp_path: Path, **overrides: str) -> subprocess.CompletedProcess[str]:
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "REDIS_", "DATABASE_", "HTTP_PORT", "LOG_LEVEL"))
-    }
-    environment |= {"DJANGO_SECRET_KEY": "x", "AUTHGW_VAR_DIR": str(tmp_path)} | overrides
-    return subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=REPO,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+def _start_django(tmp_path: Path, **overrides: str):
+    environment = environment_without(
+        ("DJANGO_", "REDIS_", "DATABASE_", "HTTP_PORT", "LOG_LEVEL"),
+        DJANGO_SECRET_KEY="x",
+        AUTHGW_VAR_DIR=str(tmp_path),
     )
+    return run_python("manage.py", "check", environment=environment | overrides)
 
 
 @pytest.mark.parametrize(

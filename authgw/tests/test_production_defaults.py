@@ -11,7 +11,6 @@ imports the WSGI application, as gunicorn would) instead of serving.
 from __future__ import annotations
 
 import fnmatch
-import json
 import os
 import shutil
 import subprocess
@@ -21,9 +20,9 @@ from pathlib import Path
 import pytest
 
 from authgw import settings as authgw_settings
+from authgw.tests.fresh_process import REPO, environment_without, last_json_line, run_python
 from authgw.tests.tenant_config import write_tenant_config
 
-REPO = Path(__file__).resolve().parents[2]
 GUNICORN_ARGS = "-m gunicorn --config gunicorn.conf.py"
 REFUSED = "authgw: refusing to start: `manage.py check --deploy` reported the errors above"
 DEMO_SECRET = "(auth0client.E001) <default config: the local auth0emulator>: "
@@ -43,15 +42,12 @@ exec {python} "$@"
 
 
 def _environment(tmp_path: Path, **overrides: str) -> dict[str, str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(_FOREIGN)}
-    return (
-        environment
-        | {
-            "DJANGO_SECRET_KEY": "a-long-random-production-secret-key-0123456789abcdefghijklmn",
-            "AUTHGW_VAR_DIR": str(tmp_path / "var"),
-        }
-        | overrides
+    environment = environment_without(
+        _FOREIGN,
+        DJANGO_SECRET_KEY="a-long-random-production-secret-key-0123456789abcdefghijklmn",
+        AUTHGW_VAR_DIR=str(tmp_path / "var"),
     )
+    return environment | overrides
 
 
 def _stand_in_python(tmp_path: Path) -> tuple[Path, Path]:
@@ -189,21 +185,11 @@ print(json.dumps({
 def _start_django(tmp_path: Path, **overrides: str) -> subprocess.CompletedProcess[str]:
     """A fresh process: settings read from this environment, `django.setup()`, a snapshot."""
     environment = _environment(tmp_path, DJANGO_SETTINGS_MODULE="authgw.settings", **overrides)
-    return subprocess.run(
-        [sys.executable, "-c", SNAPSHOT],
-        cwd=REPO,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_python("-c", SNAPSHOT, environment=environment)
 
 
 def _snapshot(tmp_path: Path, **overrides: str) -> dict[str, object]:
-    done = _start_django(tmp_path, **overrides)
-    assert done.returncode == 0, done.stderr
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+    return last_json_line(_start_django(tmp_path, **overrides))
 
 
 def test_https_settings_are_off_by_default_and_the_emulator_app_is_not_installed(tmp_path):
