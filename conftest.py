@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import os
 import shutil
 import socket
@@ -75,6 +76,15 @@ def _isolated_cache_prefix(settings: pytest.FixtureRequest) -> None:
         caches = copy.deepcopy(settings.CACHES)
         caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex[:12]}"
         settings.CACHES = caches
+
+
+@pytest.fixture(autouse=True)
+def _no_session_cache(settings: pytest.FixtureRequest) -> None:
+    """In-process tests read the session store on every request, as they always did: whether a
+    per-process cached session is used would otherwise depend on when the invalidation subscriber
+    thread came up. `auth0client/tests/test_session_cache.py` turns it on and waits for it; the
+    product processes of tests/e2e run with it on (SESSION_LOCAL_CACHE_SECONDS' default)."""
+    settings.AUTH0_SESSIONS = dataclasses.replace(settings.AUTH0_SESSIONS, local_cache_s=0)
 
 
 @pytest.fixture(autouse=True)

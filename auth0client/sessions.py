@@ -28,7 +28,7 @@ from django.conf import settings
 from joserfc import jws
 from joserfc.errors import JoseError
 
-from auth0client import store
+from auth0client import session_cache, store
 from auth0client.tokens import LEEWAY_S
 
 SID_LENGTH = 43  # generate_token(43): ~256 bits from a CSPRNG (ASVS v5 V7.2.3)
@@ -36,8 +36,9 @@ _SID_RE = re.compile(rf"^[A-Za-z0-9]{{{SID_LENGTH}}}$")
 _TOUCH_INTERVAL_S = 60
 _USER_INDEX_LOCK_S = 5
 # handle -> user id of the sessions this process has read. A session's user never changes, so
-# this only names the keys read in the same round trip as the session (store.read_ahead); the
-# session itself is read from the store every time, and a hint that disagrees with it is unused.
+# this only names the keys read in the same round trip as the session (store.read_ahead); a hint
+# that disagrees with the session read is unused. (What a process may keep of the session itself
+# is session_cache's, for at most a second.)
 _USER_HINTS_MAX = 10_000
 _user_hints: dict[str, str] = {}
 # Bounds a token's own `exp` claim when it says how long the token stays revoked (Auth0 allows
@@ -193,13 +194,18 @@ def session_create(
         created_at=now,
         last_seen=now,
     )
-    session_save(session, now=now)
+    _session_write(session, now)
     _user_index_add(session.user_id, session.handle)
     return sid, session
 
 
 def session_save(session: Session, *, now: int | None = None) -> None:
-    now = int(now or time.time())
+    """Writes a changed session; no process answers from its earlier value afterwards."""
+    _session_write(session, int(now or time.time()))
+    session_cache.invalidate(handles=[session.handle])
+
+
+def _session_write(session: Session, now: int) -> None:
     store.put(_session_key(session.handle), _record(session), _remaining_s(session, now))
     # The index lives as long as the session may (idle time is enforced by the session itself)
     # and at least as long as the token: outliving its session, it is the token's revocation.
@@ -222,10 +228,16 @@ def session_refresh_failed(
     return failed
 
 
-def session_get(handle: str, *, now: int | None = None) -> Session | None:
-    """The live session, or None when unknown or past its absolute or idle limit."""
+def session_get(handle: str, *, now: int | None = None, recent: bool = False) -> Session | None:
+    """The live session, or None when unknown or past its absolute or idle limit.
+
+    `recent`: a value this process read less than a second ago will do (`session_cache`); the
+    default reads the store (refresh and logout decide on the stored value).
+    """
     now = int(now or time.time())
-    session = _read_session(handle)
+    session = _recent_session(handle) if recent else None
+    if session is None:
+        session = _read_session(handle)
     if session is None:
         return None
     if _remaining_s(session, now) <= 0:
@@ -234,30 +246,52 @@ def session_get(handle: str, *, now: int | None = None) -> Session | None:
     if now - session.last_seen >= _TOUCH_INTERVAL_S:
         session = replace(session, last_seen=now)
         store.put(_session_key(handle), _record(session), _remaining_s(session, now))
+        session_cache.refresh_local(handle, session)
     return session
+
+
+def _recent_session(handle: str) -> Session | None:
+    """From this process's session cache, with the companions the caller reads ahead."""
+    entry = session_cache.get(handle)
+    if entry is None:
+        return None
+    wanted = store.read_ahead_keys(entry.session.user_id)
+    if any(key not in entry.companions for key in wanted):
+        return None
+    store.keep_read_ahead({key: entry.companions[key] for key in wanted})
+    return entry.session
 
 
 def _read_session(handle: str) -> Session | None:
     """The stored record; with the keys `store.read_ahead` asks for, in the same round trip."""
+    seen_generation = session_cache.generation()
     store_key = _session_key(handle)
     user_id = _user_hints.get(handle)
     companions = store.read_ahead_keys(user_id) if user_id is not None else []
+    read_ahead: dict[str, Any] = {}
     if not companions:
         session = _session(store.get(store_key))
     else:
         found = store.get_many([store_key, *companions])
         session = _session(found.get(store_key))
         if session is not None and session.user_id == user_id:
-            store.keep_read_ahead({key: found.get(key) for key in companions})
+            read_ahead = {key: found.get(key) for key in companions}
+            store.keep_read_ahead(read_ahead)
     if session is not None and session.user_id != user_id:
         if len(_user_hints) >= _USER_HINTS_MAX:
             _user_hints.clear()
         _user_hints[handle] = session.user_id
+    if session is not None and None not in read_ahead.values():
+        session_cache.put(handle, session, read_ahead, seen_generation)
     return session
 
 
-def session_get_by_sid(sid: str, *, now: int | None = None) -> Session | None:
-    return session_get(digest(sid), now=now) if sid_is_well_formed(sid) else None
+def session_get_by_sid(
+    sid: str, *, now: int | None = None, recent: bool = False
+) -> Session | None:
+    if not sid_is_well_formed(sid):
+        return None
+    return session_get(digest(sid), now=now, recent=recent)
 
 
 def token_index_get(access_token: str) -> dict[str, Any] | None:
@@ -278,6 +312,7 @@ def session_delete(session: Session, *, now: int | None = None) -> None:
     store.put(_token_key(session.access_token), index, _token_ttl_s(session, now))
     store.delete(_session_key(session.handle))
     _user_index_remove(session.user_id, session.handle)
+    session_cache.invalidate(handles=[session.handle])
 
 
 def user_sessions_end(user_id: str) -> int:

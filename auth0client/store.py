@@ -15,12 +15,15 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
+import django_redis
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connections
+from redis import Redis
 from redis.exceptions import RedisError
+from redis.lock import Lock as RedisLock
 
 from auth0client.errors import SessionStoreUnavailableError
 
@@ -47,6 +50,15 @@ def _guarded(func: Callable[..., T]) -> Callable[..., T]:
 def key(kind: str, ident: str) -> str:
     scope = settings.AUTH0_SESSIONS.scope
     return f"{scope}:{kind}:{ident}" if scope else f"{kind}:{ident}"
+
+
+def redis_client() -> Redis | None:
+    """The raw client behind the store when it is Redis (django-redis); None otherwise."""
+    try:
+        client: Redis = django_redis.get_redis_connection("default")
+    except NotImplementedError:
+        return None  # the database cache (embedded default) or local memory
+    return client
 
 
 @_guarded
@@ -138,7 +150,7 @@ def take_read_ahead(store_key: str) -> tuple[bool, Any]:
 class _Renewer(threading.Thread):
     """Keeps a held lock alive while a slow provider call runs (oauth2-proxy PR #3456)."""
 
-    def __init__(self, renew: Callable[[], None], every_s: float) -> None:
+    def __init__(self, renew: Callable[[], object], every_s: float) -> None:
         super().__init__(daemon=True, name="auth0client-lock-renewer")
         self._renew = renew
         self._every_s = every_s
@@ -174,9 +186,15 @@ def lock(store_key: str, *, ttl_s: float, wait_s: float) -> Iterator[bool]:
             yield acquired
 
 
+class _LockingCache(Protocol):
+    """django-redis's cache: a redis-py lock on the prefixed key."""
+
+    def lock(self, key: str, **options: Any) -> RedisLock: ...
+
+
 @contextlib.contextmanager
 def _redis_lock(store_key: str, *, ttl_s: float, wait_s: float) -> Iterator[bool]:
-    redis_lock = _guarded(cache.lock)(
+    redis_lock = _guarded(cast("_LockingCache", cache).lock)(
         store_key, timeout=ttl_s, blocking_timeout=wait_s, sleep=0.05, thread_local=False
     )
     if not _guarded(redis_lock.acquire)():

@@ -68,7 +68,7 @@ def authenticate(credentials: Credentials, *, client: ClientConfig | None) -> Au
     if credentials.bearer:
         return _bearer(credentials.bearer, client, credentials.ip)
     if credentials.sid:
-        session = session_get_by_sid(credentials.sid)
+        session = session_get_by_sid(credentials.sid, recent=True)
         if session is None:
             return None
         fresh = session_ensure_fresh(session)
@@ -92,7 +92,7 @@ def _bearer(token: str, client: ClientConfig | None, ip: str) -> Authenticated |
 
 
 def _issued_token(token: str, index: dict[str, Any]) -> Authenticated | None:
-    session = session_get(str(index["h"]))
+    session = session_get(str(index["h"]), recent=True)
     if session is None:
         return None
     if token == session.access_token:

@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 
-from auth0client import management
+from auth0client import management, session_cache
 from auth0client.management import (
     Auth0FailingError,
     Auth0RateLimitedError,
@@ -179,6 +179,7 @@ def forget_identity(user: User) -> None:
     """Drops the cached merged identity so a change reaches /userinfo and the acl at once."""
     if user.auth_user_id:
         cache.delete(identity_cache_key(user.auth_user_id))
+        session_cache.invalidate(user_ids=[user.auth_user_id])
 
 
 def remember_removed(user: User) -> None:
