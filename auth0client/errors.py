@@ -1,11 +1,13 @@
-"""auth0client's errors: what a login, a token or a session can fail with."""
+"""auth0client's errors: what a login, a token, a session or a Management API call can fail with."""
 
 from __future__ import annotations
 
 from authgw.errors import (
     BadGatewayError,
     BadRequestError,
+    ConflictError,
     ForbiddenError,
+    NotFoundError,
     ServiceUnavailableError,
     TooManyRequestsError,
     UnauthorizedError,
@@ -49,11 +51,32 @@ class UserinfoBudgetExceededError(TooManyRequestsError):
 
 
 class Auth0UnavailableError(ServiceUnavailableError):
-    """The provider did not answer (connection error, timeout) or its keys are unavailable."""
+    """Auth0 did not answer (connection error, timeout) or its keys are unavailable.
+
+    A Management API call that ends so may or may not have been applied.
+    """
+
+
+class Auth0RateLimitedError(Auth0UnavailableError):
+    """Every attempt of a Management API call was refused with 429: nothing was applied."""
 
 
 class Auth0BadGatewayError(BadGatewayError):
-    """The provider answered with a 5xx or something that is not a protocol answer."""
+    """Auth0 answered with a 5xx, something that is not a protocol answer, or refused our
+    Management API credentials or scopes. A Management API call that ends so may or may not
+    have been applied."""
+
+
+class Auth0UserNotFoundError(NotFoundError):
+    pass
+
+
+class Auth0UserExistsError(ConflictError):
+    pass
+
+
+class Auth0RequestError(BadRequestError):
+    """The Management API refused what we sent (400), with Auth0's reason."""
 
 
 class SessionStoreUnavailableError(ServiceUnavailableError):

@@ -32,9 +32,9 @@ class RequestIdAdapter(HTTPAdapter):
         return super().send(request, *args, **kwargs)
 
 
-def build_session(*, retries: int = 2, pool_size: int = 16) -> requests.Session:
-    """A pooled `requests.Session` that retries idempotent calls on 502/503/504 and errors."""
-    retry = Retry(
+def idempotent_retry(*, retries: int = 2) -> Retry:
+    """Retries idempotent calls on 502/503/504 and on errors, with a short backoff."""
+    return Retry(
         total=retries,
         connect=retries,
         read=retries,
@@ -44,10 +44,26 @@ def build_session(*, retries: int = 2, pool_size: int = 16) -> requests.Session:
         raise_on_status=False,
         respect_retry_after_header=False,
     )
+
+
+def build_session(
+    *,
+    retry: Retry | None = None,
+    pool_size: int = 16,
+    pool_connections: int | None = None,
+    trust_env: bool = True,
+) -> requests.Session:
+    """A pooled `requests.Session` retrying as `retry` says (by default `idempotent_retry()`).
+
+    `pool_connections` hosts keep a pool each (default `pool_size`), of `pool_size` connections.
+    """
     adapter = RequestIdAdapter(
-        max_retries=retry, pool_connections=pool_size, pool_maxsize=pool_size
+        max_retries=retry if retry is not None else idempotent_retry(),
+        pool_connections=pool_connections or pool_size,
+        pool_maxsize=pool_size,
     )
     session = requests.Session()
+    session.trust_env = trust_env
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
@@ -73,3 +89,4 @@ def json_object(content: bytes, *, max_bytes: int) -> dict[str, Any]:
 TransportError = requests.RequestException
 HTTPError = requests.HTTPError
 HttpSession = requests.Session
+HttpResponse = requests.Response

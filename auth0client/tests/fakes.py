@@ -8,14 +8,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
-from auth0client.management import (
-    Auth0UnreachableError,
+from auth0client.errors import (
+    Auth0UnavailableError,
     Auth0UserExistsError,
     Auth0UserNotFoundError,
-    ManagementUser,
-    UserChanges,
-    UserPage,
 )
+from auth0client.management import ManagementUser, UserChanges, UserPage
 
 CONNECTION = "Username-Password-Authentication"
 
@@ -45,7 +43,7 @@ class FakeManagementClient:
         times: int = 1,
         applied: bool = False,
     ) -> None:
-        error = error or Auth0UnreachableError("Auth0 did not answer (fake timeout).")
+        error = error or Auth0UnavailableError("Auth0 did not answer (fake timeout).")
         self._faults.setdefault(operation, []).extend([(error, applied)] * times)
 
     def add_user(self, **fields: Any) -> ManagementUser:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from dataclasses import replace
 from http import HTTPStatus
 from pathlib import Path
 
@@ -21,19 +22,23 @@ from responses import matchers
 
 from auth0client import management
 from auth0client.config import ManagementClientConfig
-from auth0client.http import build_session
-from auth0client.management import (
-    Auth0FailingError,
+from auth0client.errors import (
+    Auth0BadGatewayError,
     Auth0RateLimitedError,
     Auth0RequestError,
-    Auth0UnreachableError,
+    Auth0UnavailableError,
     Auth0UserExistsError,
     Auth0UserNotFoundError,
-    ManagementClient,
-    ManagementUser,
 )
+from auth0client.management import ManagementClient, ManagementUser
+from auth0client.management_transport import ManagementTransport
+from auth0client.tests.scripted_server import Script, scripted_server
 from authgw.errors import BadGatewayError, ConflictError, ServiceUnavailableError
 
+# The first token of a cold cache is fetched under store.lock(): the session store's database.
+pytestmark = pytest.mark.django_db
+
+LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
 # Vendored (tests/contracts/README.md: source, version, what was trimmed).
 CONTRACT = Path(settings.BASE_DIR) / "tests/contracts/auth0-management-api-v2.openapi.yaml"
 # The contract's own server URL, so its paths match ours.
@@ -124,16 +129,36 @@ def auth0(contract: OpenAPI):
                 )
 
 
+def client_of(
+    config: ManagementClientConfig,
+    clock: Clock,
+    token_cache: RecordingCache,
+    **policy: float,
+) -> ManagementClient:
+    transport = ManagementTransport(
+        config, timeout_s=3.5, cache=token_cache, clock=clock.time, sleep=clock.sleep, **policy
+    )
+    return ManagementClient(transport)
+
+
 @pytest.fixture
 def client(clock: Clock, token_cache: RecordingCache) -> ManagementClient:
-    return ManagementClient(
-        CONFIG,
-        build_session(retries=0),
-        timeout_s=3.5,
-        cache=token_cache,
-        clock=clock.time,
-        sleep=clock.sleep,
-    )
+    return client_of(CONFIG, clock, token_cache)
+
+
+@pytest.fixture
+def server():
+    """A real HTTP server, for what urllib3 does below `responses`: retries, waits, lost answers."""
+    with scripted_server() as script:
+        yield script
+        assert script.unused() == []
+
+
+@pytest.fixture
+def live_client(server: Script, clock: Clock, token_cache: RecordingCache) -> ManagementClient:
+    config = replace(CONFIG, auth0_url=server.url, audience=f"{server.url}api/v2/")
+    server.add("POST", "/oauth/token", json={"access_token": "tok-1", "expires_in": 86400})
+    return client_of(config, clock, token_cache)
 
 
 def add_token(
@@ -296,14 +321,18 @@ def test_short_lived_tokens_keep_half_their_lifetime(auth0, client, token_cache)
     assert list(token_cache.timeouts.values()) == [15]
 
 
-def test_concurrent_workers_on_a_cold_cache_fetch_one_token(auth0, token_cache):
+def test_concurrent_workers_on_a_cold_cache_fetch_one_token(auth0, token_cache, settings):
+    # The in-memory SQLite of the test run answers concurrent writers "table is locked" (see
+    # test_refresh_concurrency): the add-based lock runs on the local-memory cache here.
+    settings.CACHES = {**settings.CACHES, "default": {"BACKEND": LOCMEM}}
+
     def slow_token(request):
         time.sleep(0.3)
         return 200, {}, '{"access_token": "tok-1", "expires_in": 86400}'
 
     auth0.add_callback(responses.POST, TOKEN_URL, callback=slow_token)
     auth0.get(f"{API}users/auth0%7C1", json=USER_JSON, match=[bearer()])
-    shared = ManagementClient(CONFIG, build_session(retries=0), cache=token_cache)
+    shared = ManagementClient(ManagementTransport(CONFIG, cache=token_cache))
     threads = [threading.Thread(target=shared.user_get, args=("auth0|1",)) for _ in range(6)]
     for thread in threads:
         thread.start()
@@ -332,11 +361,21 @@ def test_a_revoked_token_is_replaced_once(auth0, client):
 def test_refused_credentials_are_a_bad_gateway(auth0, client):
     auth0.post(TOKEN_URL, status=401, json={"error": "access_denied"})
 
-    with pytest.raises(Auth0FailingError) as error:
+    with pytest.raises(Auth0BadGatewayError) as error:
         client.user_get("auth0|1")
 
     assert error.value.status == HTTPStatus.BAD_GATEWAY
     assert "mgmt-secret" not in error.value.message
+
+
+def test_a_rate_limited_token_endpoint_is_a_503_with_retry_after(auth0, client, clock):
+    auth0.post(TOKEN_URL, status=429, headers={"x-ratelimit-reset": str(int(clock.now) + 60)})
+
+    with pytest.raises(Auth0RateLimitedError) as error:
+        client.user_get("auth0|1")
+
+    assert error.value.status == HTTPStatus.SERVICE_UNAVAILABLE
+    assert error.value.headers == {"Retry-After": "60"}
 
 
 # --- timeouts, retries, rate limits -------------------------------------------------------
@@ -351,11 +390,14 @@ def test_every_call_has_an_explicit_timeout(auth0, client):
     assert [call.request.req_kwargs["timeout"] for call in auth0.calls] == [3.5, 3.5]
 
 
-def test_429_waits_for_x_ratelimit_reset_then_retries(auth0, client, clock):
-    add_token(auth0)
+USER_PATH = "/api/v2/users/auth0%7C1"
+
+
+def test_429_waits_for_x_ratelimit_reset_then_retries(server, live_client, clock):
     reset = str(int(clock.now) + 2)
-    auth0.get(
-        f"{API}users/auth0%7C1",
+    server.add(
+        "GET",
+        USER_PATH,
         status=429,
         headers={
             "x-ratelimit-reset": reset,
@@ -364,37 +406,30 @@ def test_429_waits_for_x_ratelimit_reset_then_retries(auth0, client, clock):
         },
         json={"message": "Too Many Requests"},
     )
-    auth0.get(f"{API}users/auth0%7C1", json=USER_JSON)
+    server.add("GET", USER_PATH, json=USER_JSON)
 
-    client.user_get("auth0|1")
+    live_client.user_get("auth0|1")
 
     assert clock.slept == [2.0]
 
 
-def test_429_on_a_post_is_retried_after_retry_after(auth0, client, clock):
-    add_token(auth0)
-    auth0.post(
-        f"{API}users", status=429, headers={"Retry-After": "3"}, json={"message": "slow down"}
+def test_429_on_a_post_is_retried_after_retry_after(server, live_client, clock):
+    server.add(
+        "POST", "/api/v2/users", status=429, headers={"Retry-After": "3"}, json={"message": "slow"}
     )
-    auth0.post(f"{API}users", status=201, json=USER_JSON)
+    server.add("POST", "/api/v2/users", status=201, json=USER_JSON)
 
-    client.user_create(email="jane@example.com", password="S3cret-Passw0rd!")
+    live_client.user_create(email="jane@example.com", password="S3cret-Passw0rd!")
 
     assert clock.slept == [3.0]
 
 
-def test_429_retries_are_bounded_and_end_in_503_with_retry_after(auth0, clock, token_cache):
-    bounded = ManagementClient(
-        CONFIG,
-        build_session(retries=0),
-        cache=token_cache,
-        clock=clock.time,
-        sleep=clock.sleep,
-        rate_limit_retries=2,
-    )
-    add_token(auth0)
+def test_429_retries_are_bounded_and_end_in_503_with_retry_after(server, clock, token_cache):
+    config = replace(CONFIG, auth0_url=server.url, audience=f"{server.url}api/v2/")
+    bounded = client_of(config, clock, token_cache, rate_limit_retries=2)
+    server.add("POST", "/oauth/token", json={"access_token": "tok-1", "expires_in": 86400})
     for _ in range(3):
-        auth0.get(f"{API}users/auth0%7C1", status=429, headers={"Retry-After": "1"}, json={})
+        server.add("GET", USER_PATH, status=429, headers={"Retry-After": "1"}, json={})
 
     with pytest.raises(Auth0RateLimitedError) as error:
         bounded.user_get("auth0|1")
@@ -404,14 +439,13 @@ def test_429_retries_are_bounded_and_end_in_503_with_retry_after(auth0, clock, t
     assert clock.slept == [1.0, 1.0]
 
 
-def test_429_after_an_unanswered_attempt_is_not_reported_as_certain(auth0, client):
-    add_token(auth0)
-    auth0.patch(f"{API}users/auth0%7C1", body=requests.ReadTimeout())
+def test_429_after_an_unanswered_attempt_is_not_reported_as_certain(server, live_client):
+    server.add("PATCH", USER_PATH, drop=True)
     for _ in range(11):
-        auth0.patch(f"{API}users/auth0%7C1", status=429, headers={"Retry-After": "1"}, json={})
+        server.add("PATCH", USER_PATH, status=429, headers={"Retry-After": "1"}, json={})
 
-    with pytest.raises(Auth0UnreachableError) as error:
-        client.user_update("auth0|1", {"blocked": True})
+    with pytest.raises(Auth0UnavailableError) as error:
+        live_client.user_update("auth0|1", {"blocked": True})
 
     assert not isinstance(error.value, Auth0RateLimitedError)
 
@@ -448,13 +482,12 @@ def test_a_spent_window_makes_the_next_call_wait_for_the_reset(auth0, client, cl
     assert clock.slept == [1.0]
 
 
-def test_5xx_on_an_idempotent_call_is_retried(auth0, client, clock):
-    add_token(auth0)
-    auth0.get(f"{API}users/auth0%7C1", status=500, json={"message": "boom"})
-    auth0.get(f"{API}users/auth0%7C1", status=503, json={"message": "boom"})
-    auth0.get(f"{API}users/auth0%7C1", json=USER_JSON)
+def test_5xx_on_an_idempotent_call_is_retried(server, live_client, clock):
+    server.add("GET", USER_PATH, status=500, json={"message": "boom"})
+    server.add("GET", USER_PATH, status=503, json={"message": "boom"})
+    server.add("GET", USER_PATH, json=USER_JSON)
 
-    assert client.user_get("auth0|1").user_id == USER_JSON["user_id"]
+    assert live_client.user_get("auth0|1").user_id == USER_JSON["user_id"]
     assert clock.slept == [0.2, 0.4]
 
 
@@ -473,40 +506,32 @@ def test_5xx_retries_are_bounded(auth0, client):
     for _ in range(3):
         auth0.delete(f"{API}users/auth0%7C1", status=502, json={})
 
-    with pytest.raises(Auth0FailingError):
+    with pytest.raises(Auth0BadGatewayError):
         client.user_delete("auth0|1")
 
 
-@pytest.mark.parametrize(
-    "failure",
-    [
-        pytest.param(requests.ConnectTimeout(), id="timeout"),
-        pytest.param(requests.ConnectionError(), id="connection-error"),
-    ],
-)
-def test_no_answer_on_a_post_is_a_503_without_retry(auth0, client, failure):
-    add_token(auth0)
-    auth0.post(f"{API}users", body=failure)
+def test_no_answer_on_a_post_is_a_503_without_retry(server, live_client):
+    server.add("POST", "/api/v2/users", drop=True)
 
-    with pytest.raises(Auth0UnreachableError) as error:
-        client.user_create(email="jane@example.com", password="S3cret-Passw0rd!")
+    with pytest.raises(Auth0UnavailableError) as error:
+        live_client.user_create(email="jane@example.com", password="S3cret-Passw0rd!")
 
     assert error.value.status == HTTPStatus.SERVICE_UNAVAILABLE
-    assert len(auth0.calls) == 2
+    assert server.calls == [("POST", "/oauth/token"), ("POST", "/api/v2/users")]
 
 
-def test_no_answer_on_a_get_is_retried(auth0, client):
-    add_token(auth0)
-    auth0.get(f"{API}users/auth0%7C1", body=requests.ReadTimeout())
-    auth0.get(f"{API}users/auth0%7C1", json=USER_JSON)
+def test_no_answer_on_a_get_is_retried(server, live_client, clock):
+    server.add("GET", USER_PATH, drop=True)
+    server.add("GET", USER_PATH, json=USER_JSON)
 
-    assert client.user_get("auth0|1").email == "jane@example.com"
+    assert live_client.user_get("auth0|1").email == "jane@example.com"
+    assert clock.slept == [0.2]
 
 
 def test_an_unreachable_token_endpoint_is_a_503(auth0, client):
     auth0.post(TOKEN_URL, body=requests.ConnectionError())
 
-    with pytest.raises(Auth0UnreachableError):
+    with pytest.raises(Auth0UnavailableError):
         client.user_get("auth0|1")
 
 
@@ -563,7 +588,7 @@ def test_403_insufficient_scope_is_a_bad_gateway(auth0, client):
         json={"message": "Insufficient scope, expected any of: read:users"},
     )
 
-    with pytest.raises(Auth0FailingError) as error:
+    with pytest.raises(Auth0BadGatewayError) as error:
         client.user_get("auth0|1")
 
     assert error.value.message == (
@@ -608,7 +633,7 @@ def test_workers_of_different_processes_share_one_token_through_redis(auth0):
     auth0.add_callback(responses.POST, TOKEN_URL, callback=slow_token)
     auth0.get(f"{API}users/auth0%7C1", json=USER_JSON, match=[bearer()])
     # Two clients stand for two gunicorn workers: only the shared cache links them.
-    workers = [ManagementClient(CONFIG, build_session(retries=0), cache=cache) for _ in range(2)]
+    workers = [ManagementClient(ManagementTransport(CONFIG, cache=cache)) for _ in range(2)]
     threads = [
         threading.Thread(target=workers[n % 2].user_get, args=("auth0|1",)) for n in range(6)
     ]

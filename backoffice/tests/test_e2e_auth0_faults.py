@@ -12,8 +12,8 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.messages import get_messages
 
 from auth0client import management
-from auth0client.http import build_session
 from auth0client.management import ManagementClient
+from auth0client.management_transport import ManagementTransport
 from auth0emulator.testing import demo_seed
 from usermanager import services
 from usermanager.models import User
@@ -29,7 +29,7 @@ AUTH0_FAILING = {"management": {"fail_next": 10, "fail_status": 500}}
 @pytest.fixture
 def emulator(emulator_factory, monkeypatch):
     emulator = emulator_factory(demo_seed())
-    client = ManagementClient(management_config(emulator), build_session(retries=0), timeout_s=2)
+    client = ManagementClient(ManagementTransport(management_config(emulator), timeout_s=2))
     monkeypatch.setattr(management, "get_management_client", lambda: client)
     return emulator
 

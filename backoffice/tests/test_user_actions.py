@@ -10,7 +10,7 @@ import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.messages import get_messages
 
-from auth0client.management import Auth0FailingError, Auth0UnreachableError
+from auth0client.errors import Auth0BadGatewayError, Auth0UnavailableError
 from usermanager.models import User
 
 pytestmark = pytest.mark.django_db
@@ -81,7 +81,7 @@ def test_block_blocks_here_and_in_auth0_and_records_it(admin_browser, auth0, ann
 def test_auth0_failing_during_block_is_an_admin_message_and_nothing_changes(
     admin_browser, auth0, ann, bob
 ):
-    auth0.fail("user_update", Auth0FailingError("Auth0 failed on PATCH /api/v2/users (500)."))
+    auth0.fail("user_update", Auth0BadGatewayError("Auth0 failed on PATCH /api/v2/users (500)."))
 
     messages = run(admin_browser, "block", ann, bob)
 
@@ -135,7 +135,7 @@ def test_send_password_change(admin_browser, auth0, ann, user_factory):
 
 
 def test_send_password_change_failing_is_an_admin_message(admin_browser, auth0, ann):
-    auth0.fail("password_change_ticket", Auth0UnreachableError("Auth0 did not answer."))
+    auth0.fail("password_change_ticket", Auth0UnavailableError("Auth0 did not answer."))
 
     messages = run(admin_browser, "send_password_change", ann)
 
@@ -179,7 +179,7 @@ def test_a_move_back_that_stops_halfway_records_the_step_it_made(
     def second_call_fails(user_id, changes):
         calls.append(changes)
         if len(calls) == 2:
-            raise Auth0FailingError("Auth0 failed on PATCH (500).")
+            raise Auth0BadGatewayError("Auth0 failed on PATCH (500).")
         return real_update(user_id, changes)
 
     monkeypatch.setattr(auth0, "user_update", second_call_fails)
@@ -212,7 +212,7 @@ def test_reconcile_puts_auth0_back_in_step_with_the_local_user(admin_browser, au
 
 
 def test_reconcile_when_auth0_cannot_be_read(admin_browser, auth0, ann):
-    auth0.fail("iter_users", Auth0UnreachableError("Auth0 did not answer."))
+    auth0.fail("iter_users", Auth0UnavailableError("Auth0 did not answer."))
 
     messages = run(admin_browser, "reconcile_with_auth0", ann)
 

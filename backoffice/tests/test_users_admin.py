@@ -10,7 +10,7 @@ import pytest
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.messages import get_messages
 
-from auth0client.management import Auth0FailingError
+from auth0client.errors import Auth0BadGatewayError
 from usermanager.models import User
 
 pytestmark = pytest.mark.django_db
@@ -181,7 +181,7 @@ def test_crud_schema_errors_are_shown_on_the_form_fields(admin_browser, auth0, g
 def test_auth0_failing_during_create_is_an_admin_message_and_nothing_is_saved(
     admin_browser, auth0, group
 ):
-    auth0.fail("user_create", Auth0FailingError("Auth0 failed on POST /api/v2/users (500)."))
+    auth0.fail("user_create", Auth0BadGatewayError("Auth0 failed on POST /api/v2/users (500)."))
 
     response = admin_browser.post(f"{USERS}add/", add_form())
 
@@ -255,7 +255,7 @@ def test_removing_an_extra_field_unsets_it(admin_browser, auth0, group, user_fac
 
 
 def test_auth0_failing_during_an_edit_changes_nothing(admin_browser, auth0, customer):
-    auth0.fail("user_update", Auth0FailingError("Auth0 failed on PATCH (502)."))
+    auth0.fail("user_update", Auth0BadGatewayError("Auth0 failed on PATCH (502)."))
 
     response = admin_browser.post(
         f"{USERS}{customer.pk}/change/", change_form(customer, name="Changed")
@@ -305,7 +305,7 @@ def test_delete_moves_to_trash_and_blocks_in_auth0(admin_browser, auth0, custome
 
 
 def test_auth0_failing_during_delete_leaves_the_user_as_it_was(admin_browser, auth0, customer):
-    auth0.fail("user_update", Auth0FailingError("Auth0 failed on PATCH (503)."))
+    auth0.fail("user_update", Auth0BadGatewayError("Auth0 failed on PATCH (503)."))
 
     response = admin_browser.post(f"{USERS}{customer.pk}/delete/", {"post": "yes"})
 

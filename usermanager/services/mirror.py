@@ -13,16 +13,14 @@ from django.conf import settings
 from django.core.cache import cache
 
 from auth0client import management, session_cache
-from auth0client.management import (
-    Auth0FailingError,
+from auth0client.errors import (
+    Auth0BadGatewayError,
     Auth0RateLimitedError,
-    Auth0UnreachableError,
+    Auth0UnavailableError,
     Auth0UserExistsError,
     Auth0UserNotFoundError,
-    ManagementClient,
-    ManagementUser,
-    UserChanges,
 )
+from auth0client.management import ManagementClient, ManagementUser, UserChanges
 from auth0client.sessions import user_sessions_end
 from authgw.errors import ApiError
 from usermanager.errors import Auth0UserConflictError
@@ -32,7 +30,7 @@ from usermanager.services.followup import Check, recheck
 logger = logging.getLogger(__name__)
 
 # Errors after which Auth0 may or may not have applied the call (but see `maybe_applied`).
-UNCERTAIN = (Auth0FailingError, Auth0UnreachableError)
+UNCERTAIN = (Auth0BadGatewayError, Auth0UnavailableError)
 
 
 def maybe_applied(error: Exception) -> bool:

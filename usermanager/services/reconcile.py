@@ -12,7 +12,8 @@ from enum import StrEnum
 
 from django.db import transaction
 
-from auth0client.management import Auth0UserNotFoundError, ManagementUser
+from auth0client.errors import Auth0UserNotFoundError
+from auth0client.management import ManagementUser
 from usermanager.errors import Auth0UserConflictError, UnknownUserGroupError
 from usermanager.models import UMSConfiguration, User
 from usermanager.services import mirror

@@ -15,8 +15,8 @@ from rest_framework.test import APIClient
 
 from auth0client import management
 from auth0client.config import ManagementClientConfig
-from auth0client.http import build_session
 from auth0client.management import ManagementClient
+from auth0client.management_transport import ManagementTransport
 from auth0client.tests.fakes import FakeManagementClient
 from auth0emulator.testing import EmulatorProcess, demo_seed, start_emulator
 from usermanager import services
@@ -180,10 +180,7 @@ def real_auth0(
     """The services talk to the emulator over real sockets, with short timeouts and rechecks."""
     auth0_server.set_faults({})
     client = ManagementClient(
-        management_config(auth0_server),
-        build_session(retries=0),
-        timeout_s=0.4,
-        rate_limit_retries=2,
+        ManagementTransport(management_config(auth0_server), timeout_s=0.4, rate_limit_retries=2)
     )
     monkeypatch.setattr(management, "get_management_client", lambda: client)
     settings.USERMANAGER = replace(settings.USERMANAGER, recheck_delays_s=(0.3, 0.6, 1.0, 1.5))

@@ -15,8 +15,8 @@ import requests
 from acl.registry import forget
 from auth0client import management
 from auth0client.config import default_config_document, parse_service_config
-from auth0client.http import build_session
 from auth0client.management import ManagementClient
+from auth0client.management_transport import ManagementTransport
 from auth0emulator.testing import demo_seed
 from usermanager import services
 from usermanager.tests import licences
@@ -45,7 +45,7 @@ def tenant(live_server, emulator_factory, settings, monkeypatch, tmp_path):
     settings.AUTH0_SERVICE_CONFIG = parse_service_config(
         document, source="test", lookup=lambda name: None
     )
-    client = ManagementClient(management_config(emulator), build_session(retries=0))
+    client = ManagementClient(ManagementTransport(management_config(emulator)))
     monkeypatch.setattr(management, "get_management_client", lambda: client)
     settings.USERMANAGER = replace(
         settings.USERMANAGER,

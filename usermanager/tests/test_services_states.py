@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from auth0client.management import Auth0FailingError
+from auth0client.errors import Auth0BadGatewayError
 from authgw.errors import BadGatewayError, ServiceUnavailableError
 from usermanager import services
 from usermanager.errors import InvalidDocumentError, InvalidStateTransitionError
@@ -149,7 +149,7 @@ def test_a_failure_midway_reports_progress(auth0, user_factory):
     def second_fails(user_id, changes):
         calls["n"] += 1
         if calls["n"] == 2:
-            raise Auth0FailingError("Auth0 failed (500).")
+            raise Auth0BadGatewayError("Auth0 failed (500).")
         return real(user_id, changes)
 
     auth0.user_update = second_fails
@@ -185,7 +185,7 @@ def test_soft_delete_without_hard_delete_blocks_the_auth0_user(auth0, user_facto
 
 def test_soft_delete_stopped_midway_stays_in_trash_and_resumes(auth0, user_factory):
     user = user_factory()
-    auth0.fail("user_delete", Auth0FailingError("Auth0 failed (500)."))
+    auth0.fail("user_delete", Auth0BadGatewayError("Auth0 failed (500)."))
 
     with pytest.raises(BadGatewayError) as error:
         services.user_soft_delete(user_id=user.id)

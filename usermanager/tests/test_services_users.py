@@ -7,7 +7,7 @@ import re
 import pytest
 from django.db import DatabaseError
 
-from auth0client.management import Auth0FailingError, Auth0UserExistsError
+from auth0client.errors import Auth0BadGatewayError, Auth0UserExistsError
 from authgw.errors import BadGatewayError, NotFoundError, ServiceUnavailableError
 from usermanager import services
 from usermanager.documents import user_document
@@ -142,7 +142,7 @@ def test_create_reports_an_auth0_user_that_already_exists(auth0, group):
 
 
 def test_create_leaves_nothing_when_auth0_fails(auth0, group):
-    auth0.fail("user_create", Auth0FailingError("Auth0 failed (500)."))
+    auth0.fail("user_create", Auth0BadGatewayError("Auth0 failed (500)."))
 
     with pytest.raises(BadGatewayError):
         services.user_create(data=JANE)
@@ -451,7 +451,7 @@ def test_delete_blocks_the_auth0_user_without_hard_delete(auth0, user_factory, s
 
 def test_delete_keeps_the_row_when_auth0_fails(auth0, user_factory):
     user = user_factory()
-    auth0.fail("user_delete", Auth0FailingError("Auth0 failed (500)."))
+    auth0.fail("user_delete", Auth0BadGatewayError("Auth0 failed (500)."))
 
     with pytest.raises(BadGatewayError):
         services.user_delete(user_id=user.id)
@@ -524,7 +524,7 @@ def test_a_delete_that_lands_after_the_timeout_is_finished_locally(
 
 def test_a_delete_that_did_not_land_keeps_both_sides(auth0, user_factory, inline_rechecks):
     user = user_factory()
-    auth0.fail("user_delete", Auth0FailingError("Auth0 failed (500)."))
+    auth0.fail("user_delete", Auth0BadGatewayError("Auth0 failed (500)."))
 
     with pytest.raises(BadGatewayError):
         services.user_delete(user_id=user.id)

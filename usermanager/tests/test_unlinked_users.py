@@ -14,7 +14,7 @@ import pytest
 from django.test import RequestFactory
 
 from acl.identity import Identity
-from auth0client.management import Auth0UnreachableError
+from auth0client.errors import Auth0UnavailableError
 from usermanager import services
 from usermanager.errors import MissingAuthUserIdError, UserInactiveError
 from usermanager.models import RemovedAuthUser, User
@@ -187,10 +187,10 @@ def test_provision_refusals_leave_the_user_anonymous(
 
 
 def test_provision_fails_closed_when_auth0_cannot_answer(auth0, jane, group, resolver, mode):
-    auth0.fail("user_get", Auth0UnreachableError("Auth0 did not answer."))
+    auth0.fail("user_get", Auth0UnavailableError("Auth0 did not answer."))
     mode("provision", provision_group="customer")
 
-    with pytest.raises(Auth0UnreachableError):
+    with pytest.raises(Auth0UnavailableError):
         resolve(resolver)
     assert not User.objects.exists()
 

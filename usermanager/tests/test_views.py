@@ -9,7 +9,7 @@ import pytest
 from openapi_spec_validator import validate
 from rest_framework.test import APIClient
 
-from auth0client.management import Auth0FailingError
+from auth0client.errors import Auth0BadGatewayError
 from authgw.errors import error_body
 from usermanager.models import UMSConfiguration, User
 from usermanager.tests.conftest import TUTORIAL_SCHEMA, USER_TOKEN
@@ -123,7 +123,7 @@ def test_create_accepts_only_json(api, auth0, group):
 
 
 def test_create_when_auth0_fails_is_502_and_leaves_nothing(api, auth0, group):
-    auth0.fail("user_create", Auth0FailingError("Auth0 failed on POST /api/v2/users (500)."))
+    auth0.fail("user_create", Auth0BadGatewayError("Auth0 failed on POST /api/v2/users (500)."))
 
     response = api.post(
         "/users",
