@@ -13,13 +13,12 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-import requests
 from django.http import HttpRequest
-from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from acl.config import AclSettings
 from acl.identity import Identity
+from auth0client.http import HttpSession, TransportError, build_session
 from authgw.request_context import with_request_id
 from authgw.volatile import SingleFlight, volatile_get, volatile_set
 
@@ -30,7 +29,7 @@ _PER_REQUEST_HEADERS = frozenset({"x-request-id", "request-id"})
 _CACHE_PREFIX = "acl:userinfo:"
 
 
-def build_userinfo_session(*, retries: int = 2) -> requests.Session:
+def build_userinfo_session(*, retries: int = 2) -> HttpSession:
     """A pooled session retrying GET on 502/503/504 and connection errors, ignoring proxy env."""
     retry = Retry(
         total=retries,
@@ -39,18 +38,13 @@ def build_userinfo_session(*, retries: int = 2) -> requests.Session:
         allowed_methods=frozenset({"GET"}),
         raise_on_status=False,
     )
-    adapter = HTTPAdapter(max_retries=retry, pool_connections=4, pool_maxsize=32)
-    session = requests.Session()
     # Credentials go to an internal service: never through HTTP(S)_PROXY or a .netrc.
-    session.trust_env = False
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session
+    return build_session(retry=retry, pool_connections=4, pool_size=32, trust_env=False)
 
 
 class UserinfoResolver:
     def __init__(
-        self, config: AclSettings, *, url: str, session: requests.Session | None = None
+        self, config: AclSettings, *, url: str, session: HttpSession | None = None
     ) -> None:
         self.config = config
         self.url = url
@@ -102,7 +96,7 @@ class UserinfoResolver:
             response = self.session.get(
                 self.url, headers=dict(headers), timeout=self.config.userinfo_timeout_s
             )
-        except requests.RequestException as exc:
+        except TransportError as exc:
             logger.warning("userinfo call failed: %s; treating the caller as anonymous", exc)
             return None, False
         if response.status_code >= 500:
