@@ -2,7 +2,8 @@
 
 Rules (RFC 8725): a size cap before any parsing; the algorithms are the configured asymmetric
 ones (never `none`, never HMAC); `jku`/`x5u`/`jwk`/`x5c` headers are refused, never fetched; keys
-come only from the issuer's JWKS; `iss` matches exactly (the trailing slash counts).
+come only from the issuer's JWKS; a token without `kid` is accepted only while the JWKS holds one
+key; `iss` matches exactly (the trailing slash counts).
 """
 
 from __future__ import annotations
@@ -81,6 +82,10 @@ def verified_claims(
     _check_type(header, access_token=access_token)
     kid = header.get("kid")
     keys = jwks_cache.keys(issuer, fetch, kid if isinstance(kid, str) else None)
+    if kid is None and len(keys.keys) > 1:
+        # Auth0's node-jwks-rsa rule (auth0-python refuses even with one key): a token that
+        # names no key is checked against a sole key only, never tried against each in turn.
+        raise _refuse("it names no key (kid) and the provider has several")
     try:
         return dict(jwt.decode(token, keys, algorithms=list(client.signing_algs)).claims)
     except JoseError as exc:

@@ -161,7 +161,7 @@ def test_token_without_kid_is_refused_when_the_jwks_has_several_keys(provider, v
     second = RSAKey.generate_key(2048, parameters={"kid": "key-2"})
     provider.get(idp.JWKS_URL, json=idp.public_jwks(idp.signing_key(), second))
 
-    with pytest.raises(TokenInvalidError):
+    with pytest.raises(TokenInvalidError, match="names no key"):
         validate(idp.sign(idp.id_claims(nonce=NONCE), kid=None))
 
 
