@@ -123,7 +123,7 @@ class _Relay:
     def __init__(
         self, request: HttpRequest, endpoint: Endpoint, upstream: urllib3.BaseHTTPResponse
     ) -> None:
-        self._request, self._endpoint, self._upstream = request, endpoint, upstream
+        self._client_request, self._endpoint, self._upstream = request, endpoint, upstream
         self._complete = False
 
     def __iter__(self) -> Iterator[bytes]:
@@ -131,7 +131,7 @@ class _Relay:
             yield from self._upstream.stream(CHUNK_BYTES, decode_content=False)
         except HTTPError as exc:
             # The status line is gone already: log, and let the server cut the connection short.
-            _log_failure(self._request, self._endpoint, exc, 0)
+            _log_failure(self._client_request, self._endpoint, exc, 0)
             raise
         self._complete = True
 
