@@ -177,24 +177,24 @@ def test_an_added_header_cannot_contradict_the_envoy_path(client):
 
 
 @pytest.mark.parametrize(
-    "uri",
+    ("uri", "user_status"),
     [
-        "/public/../admin/x",
-        "/public/%2e%2e/admin/x",
-        "/public%2F..%2Fadmin%2Fx",
-        "//admin/x",
-        "/ADMIN/x",
-        "/admin;x/x",
-        "/admin/x?y=/public",
-        "/admin%23/../admin/x",
-        "/public/%252e%252e/admin/x",
+        ("/public/../admin/x", HTTPStatus.FORBIDDEN),
+        ("/public/%2e%2e/admin/x", HTTPStatus.FORBIDDEN),
+        ("/public%2F..%2Fadmin%2Fx", HTTPStatus.FORBIDDEN),
+        ("//admin/x", HTTPStatus.FORBIDDEN),
+        ("/ADMIN/x", HTTPStatus.FORBIDDEN),
+        ("/admin;x/x", HTTPStatus.FORBIDDEN),
+        ("/admin/x?y=/public", HTTPStatus.FORBIDDEN),
+        ("/admin%23/../admin/x", HTTPStatus.FORBIDDEN),
+        # Encoded twice: no rule matches an ambiguous path (acl/paths.py), so even the public
+        # prefix does not: 401 "no access rule", whoever asks.
+        ("/public/%252e%252e/admin/x", HTTPStatus.UNAUTHORIZED),
     ],
 )
-def test_path_tricks_in_the_original_uri_cannot_pass_the_admin_rule(client, uri):
+def test_path_tricks_in_the_original_uri_cannot_pass_the_admin_rule(client, uri, user_status):
     assert client.get("/auth", **original(uri)).status_code == HTTPStatus.UNAUTHORIZED
-    assert client.get("/auth", **original(uri), **USER).status_code in (
-        HTTPStatus.FORBIDDEN, HTTPStatus.UNAUTHORIZED,
-    )
+    assert client.get("/auth", **original(uri), **USER).status_code == user_status
 
 
 @pytest.mark.parametrize(

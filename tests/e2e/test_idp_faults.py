@@ -1,7 +1,8 @@
 """Issue 9 item 8: the identity provider failing during sign-in, with the emulator's fault knobs.
 
-A token endpoint that times out or answers 5xx at the callback gives a 502/503 page, leaves no
-half-made session behind, and the user's next attempt works (mod_auth_openidc #86, Pomerium).
+A token endpoint that answers 5xx at the callback gives a 502 page, one that times out a 503 page;
+neither leaves a half-made session behind, and the user's next attempt works (mod_auth_openidc
+#86, Pomerium).
 """
 
 from __future__ import annotations
@@ -72,8 +73,8 @@ def sign_in_until_callback(product: str) -> tuple[requests.Session, str]:
     return browser, answer.headers["Location"]
 
 
-def assert_error_page(answer: requests.Response, statuses: set[int]) -> None:
-    assert answer.status_code in statuses, answer.status_code
+def assert_error_page(answer: requests.Response, status: HTTPStatus) -> None:
+    assert answer.status_code == status, answer.status_code
     assert answer.headers["Content-Type"].startswith("text/html")
     assert "Location" not in answer.headers  # a page, not a redirect loop
     assert "sid" not in answer.cookies
@@ -91,7 +92,8 @@ def test_token_endpoint_5xx_at_the_callback_is_a_502_page_and_a_retry_works(
 
     failed = browser.get(callback, allow_redirects=False, timeout=10)
 
-    assert_error_page(failed, {HTTPStatus.BAD_GATEWAY, HTTPStatus.SERVICE_UNAVAILABLE})
+    # The provider answered, with a 5xx: a bad gateway (503 is for one that does not answer).
+    assert_error_page(failed, HTTPStatus.BAD_GATEWAY)
     assert stored_sessions() == before  # no half-made session
     replayed = browser.get(callback, allow_redirects=False, timeout=10)
     assert replayed.status_code == HTTPStatus.BAD_REQUEST  # that sign-in is used up: start again
@@ -115,7 +117,7 @@ def test_token_endpoint_timing_out_at_the_callback_is_a_503_page_and_a_retry_wor
     failed = browser.get(callback, allow_redirects=False, timeout=30)
     elapsed = time.monotonic() - began
 
-    assert_error_page(failed, {HTTPStatus.SERVICE_UNAVAILABLE})
+    assert_error_page(failed, HTTPStatus.SERVICE_UNAVAILABLE)
     assert "not reachable" in failed.text
     assert elapsed < 2.5  # one timed-out POST: a code is never sent twice
     assert stored_sessions() == before
@@ -138,5 +140,5 @@ def test_provider_outage_during_password_logins_does_not_lock_the_account_out(
     emulator.set_faults({})
     after = requests.post(f"{product}/oauth/token", data=body, timeout=10)
 
-    assert set(failures) <= {HTTPStatus.BAD_GATEWAY, HTTPStatus.SERVICE_UNAVAILABLE}
+    assert failures == [HTTPStatus.BAD_GATEWAY] * 5
     assert after.status_code == HTTPStatus.OK, after.text  # outages are not failed logins
