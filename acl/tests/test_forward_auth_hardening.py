@@ -7,7 +7,6 @@ checks the same through a real nginx running the shipped example configuration.
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from http import HTTPStatus
 
@@ -50,18 +49,8 @@ PROBES = [
 
 
 @pytest.fixture(autouse=True)
-def configured(settings, tmp_path):
-    path = tmp_path / "auth.json"
-    path.write_text(json.dumps(POLICY))
-    settings.ACL = replace(
-        settings.ACL, policy_path=path, user_resolver="acl.testing.StaticUserResolver"
-    )
-
-
-def use_policy(settings, tmp_path, policy):
-    path = tmp_path / "other.json"
-    path.write_text(json.dumps(policy))
-    settings.ACL = replace(settings.ACL, policy_path=path)
+def configured(use_policy):
+    use_policy(POLICY, user_resolver="acl.testing.StaticUserResolver")
 
 
 def ask(client, uri, method="GET", *, call="GET", accept=None, **extra):
@@ -203,8 +192,8 @@ def test_head_and_options_on_product_routes_decide_like_get(client, method, cred
 
 @pytest.mark.parametrize("probe", PROBES)
 @pytest.mark.parametrize("uri", ["/admin/x", "/reports", "/-/healthz", "/-/ready"])
-def test_no_user_agent_or_health_check_header_earns_a_pass(client, settings, tmp_path, probe, uri):
-    use_policy(settings, tmp_path, NO_STATUS_POLICY)
+def test_no_user_agent_or_health_check_header_earns_a_pass(client, use_policy, probe, uri):
+    use_policy(NO_STATUS_POLICY)
 
     response = ask(client, uri, **probe)
 
