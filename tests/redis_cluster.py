@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 MASTER_NAME = "authgw-test"
 
@@ -126,6 +128,22 @@ class RedisServer:
 
     def client(self, timeout: float = 10.0) -> redis.Redis:
         return redis.Redis(port=self.port, socket_timeout=timeout, socket_connect_timeout=timeout)
+
+    def answers_within(self, seconds: float) -> bool:
+        """A PING on a new connection is answered within `seconds` (no retries: redis-py's
+        default would retry until the answer came). False while inside DEBUG SLEEP."""
+        client = redis.Redis(
+            port=self.port,
+            socket_timeout=seconds,
+            socket_connect_timeout=seconds,
+            retry=Retry(NoBackoff(), 0),
+        )
+        try:
+            return bool(client.ping())
+        except redis.TimeoutError:
+            return False
+        finally:
+            client.close()
 
     def start(self) -> RedisServer:
         command = [require_binary("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1"]

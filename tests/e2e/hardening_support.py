@@ -66,12 +66,13 @@ def signed_in(callback: Callback) -> bool:
     return callback.response.status_code == 302 and bool(callback.response.cookies.get("sid"))
 
 
-def wait_for(predicate: Callable[[], bool], seconds: float = 10.0) -> bool:
+def wait_for(predicate: Callable[[], bool], seconds: float = 10.0, every: float = 0.05) -> bool:
+    """Polls `predicate` until it holds (True) or `seconds` have passed (its last answer)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if predicate():
             return True
-        time.sleep(0.05)
+        time.sleep(every)
     return predicate()
 
 

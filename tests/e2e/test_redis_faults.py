@@ -18,7 +18,7 @@ import requests
 from auth0emulator.testing import demo_seed, start_emulator
 from authgw.errors import error_body
 from authgw.redis_config import RedisSettings, build_redis_cache
-from tests.e2e.hardening_support import HTML, ME, clears_session_cookie
+from tests.e2e.hardening_support import HTML, ME, clears_session_cookie, wait_for
 from tests.e2e.login_support import ADMIN, product_config
 from tests.redis_cluster import RedisServer
 
@@ -164,7 +164,8 @@ def test_slow_redis_is_cut_off_by_the_socket_timeout_and_no_worker_hangs(
     )
     began = time.monotonic()
     sleeper.start()
-    time.sleep(0.3)  # the server is now inside DEBUG SLEEP
+    asleep = wait_for(lambda: not redis_server.answers_within(0.1), seconds=2.0)
+    assert asleep, "the server never went into DEBUG SLEEP"
 
     def timed(_):
         started = time.monotonic()
