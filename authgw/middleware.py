@@ -1,7 +1,7 @@
 """Request ids, the access log, and turning every error into the product's one error shape.
 
-A view that passes another system's response through unchanged (the gateway's proxy) marks it
-with `mark_passthrough` so that its errors are not re-shaped.
+A view that relays another system's answer as it is, the gateway's proxy (gateway/proxy.py), marks
+it with `mark_passthrough`: an upstream's own 404 or 5xx reaches the client unchanged.
 """
 
 from __future__ import annotations
@@ -10,8 +10,10 @@ import logging
 import time
 from collections.abc import Callable
 from http import HTTPStatus
+from typing import TypeVar
 
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http.response import HttpResponseBase
 
 from authgw.errors import RENDERED_ATTR, ApiError, api_error_response, error_response
 from authgw.request_context import REQUEST_ID_HEADER, request_id_bound, request_id_from
@@ -22,7 +24,11 @@ error_logger = logging.getLogger("authgw.errors")
 GetResponse = Callable[[HttpRequest], HttpResponse]
 
 
-def mark_passthrough(response: HttpResponse) -> HttpResponse:
+Response = TypeVar("Response", bound=HttpResponseBase)
+
+
+def mark_passthrough(response: Response) -> Response:
+    """`response` is another system's answer: the error middleware leaves it as it is."""
     setattr(response, RENDERED_ATTR, True)
     return response
 
@@ -43,18 +49,19 @@ class RequestLogMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER, ""))
+        # Kept on the request for request_id_of(): a relayed body is closed after this returns.
         request.request_id = request_id  # type: ignore[attr-defined]
         with request_id_bound(request_id):
-            return self._served(request)
+            return self._served(request, request_id)
 
-    def _served(self, request: HttpRequest) -> HttpResponse:
+    def _served(self, request: HttpRequest, request_id: str) -> HttpResponse:
         started = time.perf_counter()
         response = self.get_response(request)
-        response[REQUEST_ID_HEADER] = request.request_id  # type: ignore[attr-defined]
+        response[REQUEST_ID_HEADER] = request_id
         access_logger.info(
             "request completed",
             extra={
-                "request_id": request.request_id,  # type: ignore[attr-defined]
+                "request_id": request_id,
                 "method": request.method,
                 # The path only: query strings carry codes, states and sometimes tokens.
                 "path": request.path,
@@ -73,7 +80,7 @@ class ErrorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if getattr(response, RENDERED_ATTR, False) or getattr(response, "streaming", False):
+        if getattr(response, RENDERED_ATTR, False) or response.streaming:
             return response
         if isinstance(response, HttpResponseNotAllowed):
             allowed = response.get("Allow", "")
