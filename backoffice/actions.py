@@ -28,7 +28,7 @@ PUBLIC, DRAFT, TRASH, DELETED = (
 # The CRUD state machine has no TRASH -> PUBLIC edge: going back walks through DRAFT.
 BACK_TO_PUBLIC: dict[str, tuple[str, ...]] = {TRASH: (DRAFT, PUBLIC), DRAFT: (PUBLIC,)}
 
-Record = Callable[[str], None]
+Record = Callable[[str], object]  # writes a history entry; what it returns is not used
 Operation = Callable[[User, Record], None]
 
 

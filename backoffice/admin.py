@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -14,7 +13,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from backoffice import actions as user_actions
 from backoffice.admin_base import SectionModelAdmin
 from backoffice.config import UMS_CONFIGURATIONS, USERS
-from backoffice.forms import USER_REST_FIELDS, UMSConfigurationForm, UserAddForm, UserChangeForm
+from backoffice.forms import (
+    USER_FIELDS,
+    USER_REST_FIELDS,
+    UMSConfigurationForm,
+    UserAddForm,
+    UserChangeForm,
+)
 from backoffice.refusals import FieldMap, ServiceRefusalError, service_call
 from backoffice.site import site
 from usermanager.errors import (
@@ -35,19 +40,12 @@ from usermanager.services import (
     user_update,
 )
 
-USER_FIELDS = (*USER_REST_FIELDS.values(), "extra")
-
 
 def copy_into(saved: Model, shown: Model) -> None:
     """The admin keeps its own instance (for history and redirects): give it the saved state."""
     for field in saved._meta.concrete_fields:
         setattr(shown, field.attname, getattr(saved, field.attname))
     shown._state.adding = False
-
-
-@admin.display(description="last update", ordering="updated_at")
-def last_update(obj: User | UMSConfiguration) -> datetime:
-    return obj.updated_at
 
 
 class GroupFilter(admin.SimpleListFilter):
@@ -72,17 +70,17 @@ class UserAdmin(SectionModelAdmin):
     form = UserChangeForm
     add_form = UserAddForm
     delete_confirmation_template = "backoffice/user_delete_confirmation.html"
-    list_display = ("email", "name", "group", "state", "blocked", "auth0_id", last_update)
+    list_display = ("email", "name", "group", "state", "blocked", "auth0_id", "last_update")
     list_filter = (GroupFilter, "state", "blocked")
     search_fields = ("email", "name", "username")
-    actions: ClassVar[list[str]] = [
+    actions = (
         "block",
         "unblock",
         "send_password_change",
         "move_to_trash",
         "move_to_public",
         "reconcile_with_auth0",
-    ]
+    )
 
     @admin.display(description="group", ordering="user_group")
     def group(self, obj: User) -> str:
@@ -108,7 +106,9 @@ class UserAdmin(SectionModelAdmin):
         kwargs.setdefault("form", self.form if obj is not None else self.add_form)
         return super().get_form(request, obj, change, **kwargs)
 
-    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+    def save_through_services(
+        self, request: HttpRequest, obj: User, form: Any, change: bool
+    ) -> None:
         with service_call():
             if change:
                 values, unset = form.rest_changes()
@@ -121,7 +121,7 @@ class UserAdmin(SectionModelAdmin):
                 )
         copy_into(saved, obj)
 
-    def delete_model(self, request: HttpRequest, obj: User) -> None:
+    def delete_through_services(self, request: HttpRequest, obj: User) -> None:
         """The tutorial's soft delete: TRASH here, blocked in Auth0."""
         if obj.state in (user_actions.TRASH, user_actions.DELETED):
             message = f"{obj.email} is already {obj.state}: there is nothing to delete."
@@ -191,7 +191,13 @@ class UMSConfigurationAdmin(SectionModelAdmin):
         },
     )
     form = UMSConfigurationForm
-    list_display = ("user_group", "label", "auth_user_creation_disabled", "user_count", last_update)
+    list_display = (
+        "user_group",
+        "label",
+        "auth_user_creation_disabled",
+        "user_count",
+        "last_update",
+    )
     search_fields = ("user_group", "label")
     readonly_fields = ("id", "created_at", "updated_at")
 
@@ -202,7 +208,7 @@ class UMSConfigurationAdmin(SectionModelAdmin):
     def user_count(self, obj: Any) -> int:
         return int(getattr(obj, "user_count", 0))
 
-    def save_model(
+    def save_through_services(
         self, request: HttpRequest, obj: UMSConfiguration, form: Any, change: bool
     ) -> None:
         data = {rest: form.cleaned_data[name] for rest, name in self.field_map.fields.items()}
@@ -213,9 +219,10 @@ class UMSConfigurationAdmin(SectionModelAdmin):
                 saved = ums_configuration_create(data=data)
         copy_into(saved, obj)
 
-    def delete_model(self, request: HttpRequest, obj: UMSConfiguration) -> None:
+    def delete_through_services(self, request: HttpRequest, obj: UMSConfiguration) -> None:
         # No Auth0 call here, so the history entry and the delete share one transaction.
         with transaction.atomic():
-            admin.ModelAdmin.log_deletions(self, request, [obj])
+            deleted = UMSConfiguration.objects.filter(pk=obj.pk)
+            admin.ModelAdmin.log_deletions(self, request, deleted)
             with service_call():
                 ums_configuration_delete(configuration_id=obj.pk)

@@ -22,6 +22,8 @@ USER_REST_FIELDS: dict[str, str] = {
     "customerId": "customer_id",
     "blocked": "blocked",
 }
+# The user form's fields: the core fields, then the group's other fields as one JSON object.
+USER_FIELDS: tuple[str, ...] = (*USER_REST_FIELDS.values(), "extra")
 _REST_NAME = {field: rest for rest, field in USER_REST_FIELDS.items()}
 _JSON_TEXTAREA = {"rows": 14, "cols": 80, "class": "vLargeTextField", "spellcheck": "false"}
 
@@ -50,7 +52,7 @@ class PrettyJSONField(forms.JSONField):
         return json.dumps(value, indent=2, ensure_ascii=False, cls=self.encoder)
 
 
-class CommaListField(forms.CharField):
+class CommaListField(forms.Field):
     """A list of names typed as `a, b, c`."""
 
     def prepare_value(self, value: Any) -> Any:
@@ -58,22 +60,23 @@ class CommaListField(forms.CharField):
             return ", ".join(str(item) for item in value)
         return value
 
-    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+    def to_python(self, value: Any) -> list[str]:
         if isinstance(value, list):
             return value
-        text = super().to_python(value)
+        text = "" if value in self.empty_values else str(value)
         return [item.strip() for item in text.split(",") if item.strip()]
 
 
-class RefusalFormMixin:
+class RefusalFormMixin(forms.BaseForm):
     """Adds the errors of a refused save (set by the admin on its second pass)."""
 
     refusal: ClassVar[FormErrors | None] = None
 
-    def _post_clean(self) -> None:
-        super()._post_clean()  # type: ignore[misc]
+    def clean(self) -> dict[str, Any] | None:
+        cleaned = super().clean()
         for field, messages in (self.refusal or {}).items():
-            self.add_error(field, messages)  # type: ignore[attr-defined]
+            self.add_error(field, messages)
+        return cleaned
 
 
 class UserChangeForm(RefusalFormMixin, forms.ModelForm):
@@ -86,7 +89,7 @@ class UserChangeForm(RefusalFormMixin, forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ("user_group", "email", "name", "username", "customer_id", "blocked", "extra")
+        fields = USER_FIELDS
         labels: ClassVar[dict[str, str]] = {
             "user_group": "Group",
             "customer_id": "Customer id",
