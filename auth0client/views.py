@@ -67,7 +67,7 @@ def authorize(request: HttpRequest) -> HttpResponse:
 class OAuthTokenApi(APIView):
     """POST /oauth/token: the code exchange (code + state) or grant_type=password."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(serializers.Serializer[None]):
         grant_type = serializers.CharField(required=False, max_length=128)
         code = serializers.CharField(required=False, max_length=2048)
         state = serializers.CharField(required=False, max_length=512)
@@ -78,21 +78,20 @@ class OAuthTokenApi(APIView):
         redirect = serializers.CharField(required=False, max_length=2048, allow_blank=True)
 
     def post(self, request: Request) -> HttpResponse:
-        django_request = request._request
         body = _body(request)
         # The login page's form (a browser): answers are pages and redirects, not JSON.
         form = "redirect" in body and request.content_type.startswith(_FORM_TYPES)
         raw_redirect = body.get("redirect")
         redirect = safe_redirect_path(raw_redirect if isinstance(raw_redirect, str) else None)
         try:
-            refuse_foreign_origin(django_request)
+            refuse_foreign_origin(request)
             result = self._login(request, redirect)
         except ApiError as exc:
             if not form:
                 raise
-            client = settings.AUTH0_SERVICE_CONFIG.client_for(request_client_type(django_request))
+            client = settings.AUTH0_SERVICE_CONFIG.client_for(request_client_type(request))
             return render_login(
-                django_request,
+                request,
                 client=client,
                 redirect=redirect,
                 error=exc.message,
@@ -100,7 +99,7 @@ class OAuthTokenApi(APIView):
                 headers=exc.headers,
             )
         return token_response(
-            django_request,
+            request,
             session=result.session,
             sid=result.sid,
             client=result.client,
@@ -114,11 +113,11 @@ class OAuthTokenApi(APIView):
         grant_type = fields.get("grant_type") or ("authorization_code" if "code" in fields else "")
         if grant_type in PASSWORD_GRANTS:
             return password_login(
-                client=client_of(request._request),
+                client=client_of(request),
                 username=fields.get("username", ""),
                 password=fields.get("password", ""),
                 connection=fields.get("connection"),
-                ip=client_ip(request._request),
+                ip=client_ip(request),
                 redirect=redirect,
                 previous_sid=request.COOKIES.get(SESSION_COOKIE),
             )
@@ -151,24 +150,20 @@ class RefreshTokenApi(APIView):
     """POST /refreshtoken: new tokens for the session of the (possibly expired) token or cookie."""
 
     def post(self, request: Request) -> HttpResponse:
-        django_request = request._request
-        refuse_foreign_origin(django_request)
-        credentials = credentials_of(django_request)
+        refuse_foreign_origin(request)
+        credentials = credentials_of(request)
         session = session_find(credentials)
         if session is not None:
             refreshed = session_refresh(session, force=True, presented_token=credentials.bearer)
-            client = settings.AUTH0_SERVICE_CONFIG.clients.get(
-                refreshed.client_type
-            ) or client_of(django_request)  # a Console session (issue 16)
-            return token_response(
-                django_request, session=refreshed, sid=credentials.sid, client=client
-            )
-        client = client_of(django_request)
+            configured = settings.AUTH0_SERVICE_CONFIG.clients.get(refreshed.client_type)
+            client = configured or client_of(request)  # a Console session (issue 16)
+            return token_response(request, session=refreshed, sid=credentials.sid, client=client)
+        client = client_of(request)
         body = _body(request)
         body_token = body.get("refreshToken") or body.get("refresh_token")
         if client.refresh_token_in_response and isinstance(body_token, str) and body_token:
             created, sid = session_from_refresh_token(client=client, refresh_token=body_token)
-            return token_response(django_request, session=created, sid=sid, client=client)
+            return token_response(request, session=created, sid=sid, client=client)
         raise NotAuthenticatedError("No session for these credentials: sign in again.")
 
 
@@ -176,14 +171,13 @@ class UserinfoApi(APIView):
     """GET /userinfo (and the legacy /users/me): the signed-in user, 401 without a session."""
 
     def get(self, request: Request) -> HttpResponse:
-        django_request = request._request
-        credentials = credentials_of(django_request)
+        credentials = credentials_of(request)
         try:
-            result = request_authentication(django_request)
+            result = request_authentication(request)
         except (NotAuthenticatedError, TokenInvalidError) as exc:
-            return _unauthenticated(django_request, exc.message, credentials.sid)
+            return _unauthenticated(request, exc.message, credentials.sid)
         if result is None:
-            return _unauthenticated(django_request, "Sign in first.", credentials.sid)
+            return _unauthenticated(request, "Sign in first.", credentials.sid)
         return no_store(JsonResponse(result.user))
 
 

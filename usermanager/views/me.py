@@ -18,7 +18,7 @@ class UserMeApi(SessionUserinfoApi):
     resolver = UmsUserResolver()
 
     def get(self, request: Request) -> HttpResponse:
-        identity = self.resolver.base.resolve(request._request)
+        identity = self.resolver.base.resolve(request)
         if identity is not None:
             ums_identity(identity)  # raises 401 as /userinfo does; `provision` links the user
         return super().get(request)
