@@ -44,11 +44,8 @@ def valid_input(serializer_class: type[serializers.Serializer], data: Any, **kwa
 class UserListApi(JsonApi):
     @extend_schema_serializer(component_name="UserCreateQuery")
     class CreateQuerySerializer(serializers.Serializer):
-        def get_fields(self) -> dict[str, serializers.Field]:
-            return {
-                "postponeAuthUserCreation": serializers.BooleanField(default=False),
-                "sendResetPwdEmail": serializers.BooleanField(default=False),
-            }
+        postponeAuthUserCreation = serializers.BooleanField(default=False)  # noqa: N815
+        sendResetPwdEmail = serializers.BooleanField(default=False)  # noqa: N815
 
     @extend_schema(
         operation_id="users_list",
@@ -135,13 +132,8 @@ def _patch_body(data: Any) -> tuple[dict[str, Any], frozenset[str]]:
 class UserRegisterApi(JsonApi):
     @extend_schema_serializer(component_name="UserRegisterInput")
     class InputSerializer(serializers.Serializer):
-        def get_fields(self) -> dict[str, serializers.Field]:
-            return {
-                "_id": serializers.CharField(),
-                "password": serializers.CharField(
-                    required=False, trim_whitespace=False, max_length=128
-                ),
-            }
+        _id = serializers.CharField()
+        password = serializers.CharField(required=False, trim_whitespace=False, max_length=128)
 
     @extend_schema(
         operation_id="users_register",
@@ -163,11 +155,8 @@ class UserRegisterApi(JsonApi):
 class UserLinkApi(JsonApi):
     @extend_schema_serializer(component_name="UserLinkInput")
     class InputSerializer(UserFieldsSerializer):
-        def get_fields(self) -> dict[str, serializers.Field]:
-            fields = super().get_fields()
-            fields["authUserId"] = StrictCharField(max_length=255)
-            fields["email"] = StrictEmailField(max_length=254, required=False)
-            return fields
+        email = StrictEmailField(max_length=254, required=False)
+        authUserId = StrictCharField(max_length=255)  # noqa: N815
 
     @extend_schema(
         operation_id="users_link",
@@ -183,8 +172,8 @@ class UserLinkApi(JsonApi):
 class UserStateApi(JsonApi):
     @extend_schema_serializer(component_name="UserStateInput")
     class InputSerializer(serializers.Serializer):
-        def get_fields(self) -> dict[str, serializers.Field]:
-            return {"filter": UserFilterSerializer(), "stateTo": serializers.CharField()}
+        filter = UserFilterSerializer()
+        stateTo = serializers.CharField()  # noqa: N815
 
     @extend_schema(
         operation_id="users_state",
@@ -218,8 +207,7 @@ class UserSoftDeleteApi(JsonApi):
 class UserChangePasswordApi(JsonApi):
     @extend_schema_serializer(component_name="UserChangePasswordInput")
     class InputSerializer(serializers.Serializer):
-        def get_fields(self) -> dict[str, serializers.Field]:
-            return {"authUserId": serializers.CharField(max_length=255)}
+        authUserId = serializers.CharField(max_length=255)  # noqa: N815
 
     @extend_schema(
         operation_id="users_change_password",
