@@ -4,13 +4,8 @@ and real upstreams: the same cases as the in-process proxy."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import time
 from collections.abc import Iterator
 from http import HTTPStatus
-from pathlib import Path
 
 import pytest
 import requests
@@ -18,21 +13,10 @@ import requests
 from gateway.tests.conftest import ADMIN, API, POLICY, USER, endpoint, write_file
 from gateway.tests.test_proxy import identity_like
 from gateway.tests.upstreams import closed_port_url, running_upstream, silent_upstream
+from tests.e2e.nginx import running_nginx
 from tests.e2e.product_process import free_port, manage, product_env, raw_request, running_product
 
 pytestmark = pytest.mark.e2e
-
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def nginx_binary() -> str:
-    found = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
-    if found is None:
-        message = "nginx is not installed (bin/install-system-deps.sh installs it)"
-        if IN_CI:
-            pytest.fail(f"{message}: CI must run this test, not skip it")
-        pytest.skip(message)
-    return found
 
 
 @pytest.fixture(scope="module")
@@ -67,65 +51,8 @@ def stack(tmp_path_factory) -> Iterator[dict]:
                 env, "gateway", "nginx-conf", "--authgw", product.url,
                 "--listen", f"127.0.0.1:{port}",
             )  # fmt: skip
-            with running_nginx(directory, rendered, port) as url:
-                yield {"url": url, "port": port, "config": rendered}
-
-
-def running_nginx(directory: Path, rendered: str, port: int):
-    from contextlib import contextmanager
-
-    @contextmanager
-    def run() -> Iterator[str]:
-        binary = nginx_binary()
-        (directory / "gateway.conf").write_text(rendered)
-        temp = {name: directory / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}
-        for path in temp.values():
-            path.mkdir(exist_ok=True)
-        (directory / "nginx.conf").write_text(
-            f"""
-daemon off;
-master_process off;
-worker_processes 1;
-pid {directory}/nginx.pid;
-error_log {directory}/error.log warn;
-events {{ worker_connections 64; }}
-http {{
-    access_log {directory}/access.log;
-    client_body_temp_path {temp["body"]};
-    proxy_temp_path {temp["proxy"]};
-    fastcgi_temp_path {temp["fastcgi"]};
-    uwsgi_temp_path {temp["uwsgi"]};
-    scgi_temp_path {temp["scgi"]};
-    include {directory}/gateway.conf;
-}}
-"""
-        )
-        log = directory / "error.log"
-        log.touch()
-        process = subprocess.Popen(
-            [binary, "-p", str(directory), "-e", str(log), "-c", str(directory / "nginx.conf")],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                if process.poll() is not None:
-                    pytest.fail(f"nginx died:\n{log.read_text()[-3000:]}")
-                try:
-                    requests.get(f"{url}/-/healthz", timeout=5)
-                    break
-                except requests.ConnectionError:
-                    if time.monotonic() > deadline:
-                        pytest.fail(f"nginx never answered:\n{log.read_text()[-3000:]}")
-                    time.sleep(0.05)
-            yield url
-        finally:
-            process.terminate()
-            process.wait(timeout=15)
-
-    return run()
+            with running_nginx(directory, rendered, port) as nginx:
+                yield {"url": nginx.url, "port": port, "config": rendered}
 
 
 def get(stack, path, **kwargs):

@@ -66,6 +66,11 @@ def signed_in(callback: Callback) -> bool:
     return callback.response.status_code == 302 and bool(callback.response.cookies.get("sid"))
 
 
+def me(product_url: str, sid: str) -> requests.Response:
+    """GET /users/me with the session cookie `sid`."""
+    return requests.get(f"{product_url}{ME}", cookies={"sid": sid}, timeout=30)
+
+
 def wait_for(predicate: Callable[[], bool], seconds: float = 10.0, every: float = 0.05) -> bool:
     """Polls `predicate` until it holds (True) or `seconds` have passed (its last answer)."""
     deadline = time.monotonic() + seconds

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 60.0
@@ -33,6 +34,15 @@ class ProductProcess:
 
     def logs(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+def database_url() -> str:
+    """This test run's PostgreSQL database, for product processes to share with the tests; ""
+    on the embedded default (SQLite's test database cannot be shared with another process)."""
+    db = settings.DATABASES["default"]
+    if "postgresql" not in db["ENGINE"]:
+        return ""
+    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def product_env(workdir: Path, **overrides: str) -> dict[str, str]:

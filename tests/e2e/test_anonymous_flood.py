@@ -17,8 +17,7 @@ from django.core.cache import caches
 from django.db import connection
 
 from auth0client.client import AuthenticationClient
-from auth0emulator.testing import demo_seed, start_emulator
-from tests.e2e.login_support import ADMIN, USER, Product, browser_login, product_config
+from tests.e2e.login_support import ADMIN, USER, Product, browser_login, password_grant
 
 pytestmark = [
     pytest.mark.auth0client_only,
@@ -31,15 +30,13 @@ BUDGET = 40
 
 
 @pytest.fixture
-def product(live_server, settings):
-    with start_emulator(demo_seed(live_server.url)) as emulator:
-        settings.AUTH0_SERVICE_CONFIG = product_config(emulator, live_server.url)
-        settings.AUTH0_SESSIONS = replace(
-            settings.AUTH0_SESSIONS, userinfo_calls_per_ip_per_minute=BUDGET
-        )
-        # Lock-out windows are clock-aligned: one that ends mid-flood would rightly forget.
-        settings.LOGIN = replace(settings.LOGIN, throttle_window_s=10**9)
-        yield Product(url=live_server.url, emulator=emulator)
+def product(emulated_product, settings) -> Product:
+    settings.AUTH0_SESSIONS = replace(
+        settings.AUTH0_SESSIONS, userinfo_calls_per_ip_per_minute=BUDGET
+    )
+    # Lock-out windows are clock-aligned: one that ends mid-flood would rightly forget.
+    settings.LOGIN = replace(settings.LOGIN, throttle_window_s=10**9)
+    return emulated_product
 
 
 @pytest.fixture
@@ -60,7 +57,7 @@ def test_a_flood_of_made_up_tokens_and_cookies_evicts_no_session_and_no_lockout_
     product, provider_userinfo_calls
 ):
     browser, _ = browser_login(product, ADMIN)
-    wrong = [_password_grant(product, USER[0], "wrong-password") for _ in range(5)]
+    wrong = [password_grant(product.url, (USER[0], "wrong-password")) for _ in range(5)]
     assert [answer.status_code for answer in wrong] == [HTTPStatus.FORBIDDEN] * 5
     keys_before = _session_store_keys()
 
@@ -74,7 +71,7 @@ def test_a_flood_of_made_up_tokens_and_cookies_evicts_no_session_and_no_lockout_
     info = browser.get(f"{product.url}/userinfo", timeout=10)
     assert info.status_code == HTTPStatus.OK, info.text
     assert info.json()["email"] == ADMIN[0]
-    still_locked = _password_grant(product, USER[0], USER[1])
+    still_locked = password_grant(product.url, USER)
     assert still_locked.status_code == HTTPStatus.TOO_MANY_REQUESTS, still_locked.text
     # A budget of BUDGET provider calls per address and clock minute; a slow machine may
     # spread the flood over more than one minute.
@@ -93,14 +90,6 @@ def _flood(product: Product, count: int, headers_of) -> dict[int, int]:
             status = session.get(f"{product.url}/userinfo", headers=headers_of(), timeout=10)
             tally[status.status_code] = tally.get(status.status_code, 0) + 1
     return tally
-
-
-def _password_grant(product: Product, username: str, password: str) -> requests.Response:
-    return requests.post(
-        f"{product.url}/oauth/token",
-        data={"grant_type": "password", "username": username, "password": password},
-        timeout=10,
-    )
 
 
 def _random_bearer() -> str:

@@ -30,14 +30,11 @@ from auth0emulator.testing import EmulatorProcess, demo_seed, start_emulator
 from tests.e2e.login_support import product_config
 from tests.hostile_idp import new_key
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_jwks_cache():
-    jwks_cache.clear()
-    yield
-    jwks_cache.clear()
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("fresh_jwks_cache"),
+]
 
 
 def console_seed(product_url: str) -> dict:

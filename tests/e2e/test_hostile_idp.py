@@ -15,7 +15,6 @@ import requests
 from joserfc import jws
 
 from auth0client import tokens as tokens_module
-from auth0client.jwks import jwks_cache
 from auth0client.sessions import digest, session_get, session_get_by_sid, session_save
 from authgw.errors import error_body
 from tests.e2e.hardening_support import (
@@ -23,7 +22,6 @@ from tests.e2e.hardening_support import (
     Callback,
     clears_session_cookie,
     code_flow,
-    hostile_config,
     signed_in,
 )
 from tests.hostile_idp import AUDIENCE, CLIENT_ID, USER_ID, HostileIdP, new_key
@@ -32,26 +30,8 @@ pytestmark = [
     pytest.mark.auth0client_only,
     pytest.mark.e2e,
     pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("fresh_jwks_cache"),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_jwks_cache():
-    jwks_cache.clear()
-    yield
-    jwks_cache.clear()
-
-
-@pytest.fixture
-def idp(live_server, settings):
-    with HostileIdP() as provider:
-        settings.AUTH0_SERVICE_CONFIG = hostile_config(provider, live_server.url)
-        yield provider
-
-
-@pytest.fixture
-def product(live_server):
-    return live_server.url
 
 
 def assert_refused(callback: Callback, reason: str) -> None:

@@ -7,21 +7,18 @@ neither leaves a half-made session behind, and the user's next attempt works (mo
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import replace
 from html import unescape
 from http import HTTPStatus
-from urllib.parse import urljoin
 
 import pytest
 import requests
 from django.core.cache import cache
 from django.db import connection
 
-from auth0emulator.testing import demo_seed, start_emulator
 from tests.e2e.hardening_support import HTML
-from tests.e2e.login_support import ADMIN, product_config
+from tests.e2e.login_support import ADMIN, password_grant, sign_in_at_the_provider
 
 pytestmark = [
     pytest.mark.auth0client_only,
@@ -29,21 +26,11 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-_STATE_FIELD = re.compile(r"name='state' value='([^']*)'")
-
-
-@pytest.fixture(scope="module")
-def emulator(live_server):
-    with start_emulator(demo_seed(live_server.url)) as running:
-        yield running
-
 
 @pytest.fixture
-def product(live_server, settings, emulator):
-    settings.AUTH0_SERVICE_CONFIG = product_config(emulator, live_server.url)
-    emulator.set_faults({})
-    yield live_server.url
-    emulator.set_faults({})
+def product(on_module_emulator):
+    """The product's URL; its provider is this module's emulator (`module_emulator`)."""
+    return on_module_emulator
 
 
 def stored_sessions() -> int:
@@ -61,15 +48,7 @@ def sign_in_until_callback(product: str) -> tuple[requests.Session, str]:
     visited."""
     browser = requests.Session()
     browser.headers.update(HTML)
-    page = browser.get(f"{product}/authorize", params={"redirect": "/after"}, timeout=10)
-    state = unescape(_STATE_FIELD.search(page.text).group(1))
-    username, password = ADMIN
-    answer = browser.post(
-        urljoin(page.url, "/u/login"),
-        data={"state": state, "username": username, "password": password, "action": "default"},
-        allow_redirects=False,
-        timeout=10,
-    )
+    answer = sign_in_at_the_provider(browser, product, ADMIN, redirect="/after")
     return browser, answer.headers["Location"]
 
 
@@ -84,11 +63,11 @@ def assert_error_page(answer: requests.Response, status: HTTPStatus) -> None:
 
 @pytest.mark.parametrize("fail_status", [500, 502, 503, 504])
 def test_token_endpoint_5xx_at_the_callback_is_a_502_page_and_a_retry_works(
-    product, emulator, fail_status
+    product, module_emulator, fail_status
 ):
     browser, callback = sign_in_until_callback(product)
     before = stored_sessions()
-    emulator.set_faults({"token": {"fail_next": 1, "fail_status": fail_status}})
+    module_emulator.set_faults({"token": {"fail_next": 1, "fail_status": fail_status}})
 
     failed = browser.get(callback, allow_redirects=False, timeout=10)
 
@@ -106,12 +85,12 @@ def test_token_endpoint_5xx_at_the_callback_is_a_502_page_and_a_retry_works(
 
 
 def test_token_endpoint_timing_out_at_the_callback_is_a_503_page_and_a_retry_works(
-    product, emulator, settings
+    product, module_emulator, settings
 ):
     settings.AUTH0_TIMEOUT_SECONDS = 1.0
     browser, callback = sign_in_until_callback(product)
     before = stored_sessions()
-    emulator.set_faults({"token": {"latency_ms": 2500}})
+    module_emulator.set_faults({"token": {"latency_ms": 2500}})
 
     began = time.monotonic()
     failed = browser.get(callback, allow_redirects=False, timeout=30)
@@ -121,24 +100,20 @@ def test_token_endpoint_timing_out_at_the_callback_is_a_503_page_and_a_retry_wor
     assert "not reachable" in failed.text
     assert elapsed < 2.5  # one timed-out POST: a code is never sent twice
     assert stored_sessions() == before
-    emulator.set_faults({})
+    module_emulator.set_faults({})
     browser, callback = sign_in_until_callback(product)
     assert browser.get(callback, allow_redirects=False, timeout=10).status_code == HTTPStatus.FOUND
 
 
 def test_provider_outage_during_password_logins_does_not_lock_the_account_out(
-    product, emulator, settings
+    product, module_emulator, settings
 ):
     settings.LOGIN = replace(settings.LOGIN, throttle_account_max=3, throttle_ip_max=50)
-    username, password = ADMIN
-    emulator.set_faults({"token": {"fail_rate": 1.0, "fail_status": 503}})
-    body = {"grant_type": "password", "username": username, "password": password}
+    module_emulator.set_faults({"token": {"fail_rate": 1.0, "fail_status": 503}})
 
-    failures = [
-        requests.post(f"{product}/oauth/token", data=body, timeout=10).status_code for _ in range(5)
-    ]
-    emulator.set_faults({})
-    after = requests.post(f"{product}/oauth/token", data=body, timeout=10)
+    failures = [password_grant(product, ADMIN).status_code for _ in range(5)]
+    module_emulator.set_faults({})
+    after = password_grant(product, ADMIN)
 
     assert failures == [HTTPStatus.BAD_GATEWAY] * 5
     assert after.status_code == HTTPStatus.OK, after.text  # outages are not failed logins

@@ -1,7 +1,7 @@
 """Issue 9 item 2: key rotation and JWKS outages, against the hostile provider over real sockets.
 
-The JWKS cache's clock is injected (a `JwksCache(clock=...)` swapped in for the product's), so
-"at most one fetch per 30 seconds" is shown without sleeping 30 seconds.
+The JWKS cache's clock is injected (the `jwks_clock` fixture swaps a `JwksCache(clock=...)` in for
+the product's), so "at most one fetch per 30 seconds" is shown without sleeping 30 seconds.
 """
 
 from __future__ import annotations
@@ -17,45 +17,18 @@ import requests
 from auth0client import tokens as tokens_module
 from auth0client.client import get_authentication_client
 from auth0client.errors import TokenInvalidError
-from auth0client.jwks import FAILURE_BACKOFF_S, REFETCH_INTERVAL_S, JwksCache
-from tests.e2e.hardening_support import ME, code_flow, hostile_config, signed_in
+from auth0client.jwks import FAILURE_BACKOFF_S, REFETCH_INTERVAL_S
+from tests.e2e.hardening_support import ME, code_flow, signed_in, wait_for
 from tests.hostile_idp import HostileIdP, new_key
 
 pytestmark = [
     pytest.mark.auth0client_only,
     pytest.mark.e2e,
     pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("jwks_clock"),
 ]
 
 JWKS = "/.well-known/jwks.json"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """The product's JWKS cache, fresh and on a clock the test moves."""
-    clock = Clock()
-    monkeypatch.setattr(tokens_module, "jwks_cache", JwksCache(clock=clock))
-    return clock
-
-
-@pytest.fixture
-def idp(live_server, settings, clock):
-    with HostileIdP() as provider:
-        settings.AUTH0_SERVICE_CONFIG = hostile_config(provider, live_server.url)
-        yield provider
-
-
-@pytest.fixture
-def product(live_server):
-    return live_server.url
 
 
 def bearer(product: str, token: str) -> requests.Response:
@@ -107,18 +80,18 @@ def test_unknown_kid_triggers_one_refetch_then_is_refused(idp, product):
     assert fetches(idp) == 2  # the warm-up and exactly one refetch
 
 
-def test_flood_of_unknown_kids_fetches_at_most_once_per_30_seconds(idp, product, clock):
+def test_flood_of_unknown_kids_fetches_at_most_once_per_30_seconds(idp, product, jwks_clock):
     assert bearer(product, idp.sign(idp.access_claims())).status_code == HTTPStatus.OK
     assert fetches(idp) == 1
 
     for index in range(40):
         assert bearer(product, stranger_token(idp, f"flood-{index}")).status_code == 401
     assert fetches(idp) == 2
-    clock.now += REFETCH_INTERVAL_S - 1
+    jwks_clock.now += REFETCH_INTERVAL_S - 1
     for index in range(10):
         bearer(product, stranger_token(idp, f"later-{index}"))
     assert fetches(idp) == 2
-    clock.now += 1
+    jwks_clock.now += 1
     for index in range(10):
         bearer(product, stranger_token(idp, f"next-window-{index}"))
     assert fetches(idp) == 3
@@ -159,7 +132,7 @@ def test_hanging_jwks_refetch_does_not_hold_up_tokens_with_a_known_key(idp, prod
             refetch_done.set()
 
     threading.Thread(target=unknown_kid, daemon=True).start()
-    assert _wait(lambda: fetches(idp) == 2), "the refetch never started"
+    assert wait_for(lambda: fetches(idp) == 2, seconds=5.0), "the refetch never started"
     began = time.perf_counter()
     answer = bearer(product, known)
     elapsed = time.perf_counter() - began
@@ -170,7 +143,7 @@ def test_hanging_jwks_refetch_does_not_hold_up_tokens_with_a_known_key(idp, prod
     refetch_done.wait(10)
 
 
-def test_jwks_down_at_cold_start_is_503_not_500_and_not_a_loop(idp, product, clock):
+def test_jwks_down_at_cold_start_is_503_not_500_and_not_a_loop(idp, product, jwks_clock):
     idp.jwks_answer = (503, b"Service Unavailable", {"Content-Type": "text/plain"})
 
     first = code_flow(product)
@@ -185,7 +158,7 @@ def test_jwks_down_at_cold_start_is_503_not_500_and_not_a_loop(idp, product, clo
     assert 1 <= tried <= 3  # one download, retried at most twice by the HTTP adapter
     assert fetches(idp) == tried
     idp.jwks_answer = None
-    clock.now += FAILURE_BACKOFF_S
+    jwks_clock.now += FAILURE_BACKOFF_S
     assert signed_in(code_flow(product))
 
 
@@ -199,11 +172,11 @@ def test_jwks_down_at_cold_start_is_503_not_500_and_not_a_loop(idp, product, clo
         pytest.param((500, b'{"keys": "nope"}', {}), id="server-error"),
     ],
 )
-def test_an_error_body_is_never_cached_as_keys(idp, product, clock, answer):
+def test_an_error_body_is_never_cached_as_keys(idp, product, jwks_clock, answer):
     idp.jwks_answer = answer
     refused = code_flow(product)
     idp.jwks_answer = None
-    clock.now += FAILURE_BACKOFF_S
+    jwks_clock.now += FAILURE_BACKOFF_S
 
     accepted = code_flow(product)
 
@@ -217,12 +190,3 @@ def test_an_error_body_never_replaces_cached_keys(idp, product):
 
     assert bearer(product, stranger_token(idp, "unknown")).status_code == 503
     assert signed_in(code_flow(product))
-
-
-def _wait(predicate, seconds: float = 5.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False

@@ -9,9 +9,15 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from auth0emulator.testing import demo_seed, start_emulator
 from authgw.errors import error_body
-from tests.e2e.login_support import ADMIN, USER, Product, browser_login, product_config
+from tests.e2e.login_support import (
+    ADMIN,
+    USER,
+    Product,
+    browser_login,
+    password_grant,
+    product_config,
+)
 
 pytestmark = [
     pytest.mark.auth0client_only,
@@ -21,10 +27,8 @@ pytestmark = [
 
 
 @pytest.fixture
-def product(live_server, settings):
-    with start_emulator(demo_seed(live_server.url)) as emulator:
-        settings.AUTH0_SERVICE_CONFIG = product_config(emulator, live_server.url)
-        yield Product(url=live_server.url, emulator=emulator)
+def product(emulated_product: Product) -> Product:
+    return emulated_product
 
 
 def test_code_flow_signs_in_and_userinfo_answers_without_calling_the_provider(product):
@@ -46,12 +50,7 @@ def test_code_flow_signs_in_and_userinfo_answers_without_calling_the_provider(pr
 
 
 def test_password_grant_gives_a_website_client_only_a_cookie(product):
-    username, password = USER
-    answer = requests.post(
-        f"{product.url}/oauth/token",
-        data={"grant_type": "password", "username": username, "password": password},
-        timeout=10,
-    )
+    answer = password_grant(product.url, USER)
 
     assert answer.status_code == HTTPStatus.OK, answer.text
     assert answer.content == b""
@@ -70,53 +69,44 @@ def test_password_grant_gives_a_website_client_only_a_cookie(product):
 
 
 def test_wrong_password_is_403_and_unknown_account_looks_the_same(product):
-    wrong = requests.post(
-        f"{product.url}/oauth/token",
-        data={"grant_type": "password", "username": ADMIN[0], "password": "nope"},
-        timeout=10,
-    )
-    unknown = requests.post(
-        f"{product.url}/oauth/token",
-        data={"grant_type": "password", "username": "ghost@example.com", "password": "nope"},
-        timeout=10,
-    )
+    wrong = password_grant(product.url, (ADMIN[0], "nope"))
+    unknown = password_grant(product.url, ("ghost@example.com", "nope"))
 
     expected = error_body(HTTPStatus.FORBIDDEN, "Wrong username or password.")
     assert (wrong.status_code, wrong.json()) == (HTTPStatus.FORBIDDEN, expected)
     assert (unknown.status_code, unknown.json()) == (HTTPStatus.FORBIDDEN, expected)
 
 
-def test_refresh_renews_the_tokens_of_an_api_client(live_server, settings):
-    with start_emulator(demo_seed(live_server.url)) as emulator:
-        config = product_config(emulator, live_server.url, scopes=["offline_access", "profile"])
-        settings.AUTH0_SERVICE_CONFIG = config
-        username, password = ADMIN
-        login = requests.post(
-            f"{live_server.url}/oauth/token",
-            json={"grant_type": "password", "username": username, "password": password},
-            timeout=10,
-        )
-        assert login.status_code == HTTPStatus.OK, login.text
-        tokens = login.json()
-        assert sorted(tokens) == ["accessToken", "expireAt", "idToken"]
-        emulator.advance_clock(5)  # tokens minted in the same second would be identical
+def test_refresh_renews_the_tokens_of_an_api_client(product, settings):
+    api_scopes = ["offline_access", "profile"]  # no `website`: the tokens come in the body
+    settings.AUTH0_SERVICE_CONFIG = product_config(product.emulator, product.url, scopes=api_scopes)
+    username, password = ADMIN
+    login = requests.post(
+        f"{product.url}/oauth/token",
+        json={"grant_type": "password", "username": username, "password": password},
+        timeout=10,
+    )
+    assert login.status_code == HTTPStatus.OK, login.text
+    tokens = login.json()
+    assert sorted(tokens) == ["accessToken", "expireAt", "idToken"]
+    product.emulator.advance_clock(5)  # tokens minted in the same second would be identical
 
-        refreshed = requests.post(
-            f"{live_server.url}/refreshtoken",
-            headers={"Authorization": f"Bearer {tokens['accessToken']}"},
-            timeout=10,
-        )
+    refreshed = requests.post(
+        f"{product.url}/refreshtoken",
+        headers={"Authorization": f"Bearer {tokens['accessToken']}"},
+        timeout=10,
+    )
 
-        assert refreshed.status_code == HTTPStatus.OK, refreshed.text
-        new = refreshed.json()
-        assert sorted(new) == ["accessToken", "expireAt", "idToken"]
-        assert new["accessToken"] != tokens["accessToken"]
-        info = requests.get(
-            f"{live_server.url}/userinfo",
-            headers={"Authorization": f"Bearer {new['accessToken']}"},
-            timeout=10,
-        )
-        assert info.json()["name"] == "Demo Admin"
+    assert refreshed.status_code == HTTPStatus.OK, refreshed.text
+    new = refreshed.json()
+    assert sorted(new) == ["accessToken", "expireAt", "idToken"]
+    assert new["accessToken"] != tokens["accessToken"]
+    info = requests.get(
+        f"{product.url}/userinfo",
+        headers={"Authorization": f"Bearer {new['accessToken']}"},
+        timeout=10,
+    )
+    assert info.json()["name"] == "Demo Admin"
 
 
 def test_logout_ends_the_session_and_sends_the_browser_to_the_provider(product, settings):

@@ -60,19 +60,13 @@ def throttle_store(request, settings):
 
 
 @pytest.fixture
-def idp(live_server, settings, throttle_store):
-    with HostileIdP() as provider:
-        settings.AUTH0_SERVICE_CONFIG = hostile_config(
-            provider, live_server.url, passwordGrantEnabled=True
-        )
-        settings.LOGIN = replace(
-            settings.LOGIN, throttle_account_max=ACCOUNT_MAX, throttle_ip_max=1000
-        )
-        provider.token_delay_s = PROVIDER_DELAY_S
-        provider.token_hook = lambda form: (
-            REFUSAL if form.get("grant_type") in PASSWORD_GRANTS else None
-        )
-        yield provider
+def idp(idp, live_server, settings, throttle_store):
+    """The hostile provider, slow and refusing every password, for a password-grant client."""
+    settings.AUTH0_SERVICE_CONFIG = hostile_config(idp, live_server.url, passwordGrantEnabled=True)
+    settings.LOGIN = replace(settings.LOGIN, throttle_account_max=ACCOUNT_MAX, throttle_ip_max=1000)
+    idp.token_delay_s = PROVIDER_DELAY_S
+    idp.token_hook = lambda form: REFUSAL if form.get("grant_type") in PASSWORD_GRANTS else None
+    return idp
 
 
 def password_grants(idp: HostileIdP) -> int:

@@ -7,15 +7,9 @@ the product runs under gunicorn with a test policy and the test-double resolver.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import socket
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -24,11 +18,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
+from tests.e2e.nginx import Nginx, running_nginx
+from tests.e2e.product_process import free_port, manage, product_env, running_product
+
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "acl" / "examples" / "nginx-forward-auth.conf"
-IN_CI = os.environ.get("CI", "").lower() == "true"
 ADMIN = {"Authorization": "Bearer test-admin-token"}
 USER = {"Authorization": "Bearer test-user-token"}
 API = {"Accept": "application/json"}
@@ -50,44 +46,6 @@ POLICY = {
     },
 }
 SHOWN = ("miauserid", "miausergroups", "miauserproperties", "client-type", "isbackoffice")
-
-
-def _nginx() -> str:
-    found = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
-    if found is None:
-        message = "nginx is not installed (bin/install-system-deps.sh installs it)"
-        if IN_CI:
-            pytest.fail(f"{message}: CI must run this test, not skip it")
-        pytest.skip(message)
-    return found
-
-
-def _port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_for(url: str, process: subprocess.Popen | None, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            pytest.fail(f"{url}: the process died:\n{log.read_text()[-3000:]}")
-        try:
-            requests.get(url, timeout=10)  # the first request waits for the worker to boot
-            return
-        except (requests.ConnectionError, requests.Timeout):
-            time.sleep(0.1)
-    pytest.fail(f"{url} never answered:\n{log.read_text()[-3000:]}")
-
-
-def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 class Upstream(BaseHTTPRequestHandler):
@@ -136,108 +94,35 @@ def upstream() -> Iterator[int]:
 
 @pytest.fixture(scope="module")
 def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """gunicorn with the test policy and the test-double resolver: its port."""
     directory = tmp_path_factory.mktemp("product")
     (directory / "auth.json").write_text(json.dumps(POLICY))
-    (directory / "gunicorn.conf.py").write_text("")
-    port = _port()
-    env = {
-        **os.environ,
-        "DJANGO_SECRET_KEY": "e2e-nginx-secret",
-        "AUTHGW_VAR_DIR": str(directory),
-        "CONFIGURATION_PATH": str(directory),
-        "CONFIGURATION_FILE_NAME": "auth",
-        "ACL_USER_RESOLVER": "acl.testing.StaticUserResolver",
-        "USER_PROPERTIES_TO_PROXY": "email",
-        "LOG_LEVEL": "warn",
-    }
-    log = directory / "gunicorn.log"
-    # As the Dockerfile does: without DEBUG, whitenoise serves only what collectstatic gathered.
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
+    env = product_env(
+        directory,
+        DJANGO_SECRET_KEY="e2e-nginx-secret",
+        CONFIGURATION_PATH=str(directory),
+        CONFIGURATION_FILE_NAME="auth",
+        ACL_USER_RESOLVER="acl.testing.StaticUserResolver",
+        USER_PROPERTIES_TO_PROXY="email",
     )
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "-c",
-                str(directory / "gunicorn.conf.py"),
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "1",
-                "--threads",
-                "4",
-                "authgw.wsgi:application",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        _wait_for(f"http://127.0.0.1:{port}/-/healthz", process, log)
-        yield port
-    finally:
-        _stop(process)
-
-
-@dataclass(frozen=True)
-class Nginx:
-    url: str
-    config: str
-    error_log: Path
+    # As the Dockerfile does: without DEBUG, whitenoise serves only what collectstatic gathered.
+    manage(env, "collectstatic", "--no-input", "-v0")
+    with running_product(env, directory) as running:
+        yield running.port
 
 
 @pytest.fixture(scope="module")
 def nginx(product: int, upstream: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nginx]:
-    binary = _nginx()
-    directory = tmp_path_factory.mktemp("nginx")
-    port = _port()
+    """The shipped example, its ports rewritten to this test's product and upstream."""
+    port = free_port()
     server = (
         EXAMPLE.read_text()
         .replace("listen 127.0.0.1:8000;", f"listen 127.0.0.1:{port};")
         .replace("127.0.0.1:8080", f"127.0.0.1:{product}")
         .replace("127.0.0.1:9000", f"127.0.0.1:{upstream}")
     )
-    (directory / "forward-auth.conf").write_text(server)
-    temp = {name: directory / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}
-    for path in temp.values():
-        path.mkdir()
-    config = f"""
-daemon off;
-master_process off;
-worker_processes 1;
-pid {directory}/nginx.pid;
-error_log {directory}/error.log warn;
-events {{ worker_connections 64; }}
-http {{
-    access_log {directory}/access.log;
-    client_body_temp_path {temp["body"]};
-    proxy_temp_path {temp["proxy"]};
-    fastcgi_temp_path {temp["fastcgi"]};
-    uwsgi_temp_path {temp["uwsgi"]};
-    scgi_temp_path {temp["scgi"]};
-    include {directory}/forward-auth.conf;
-}}
-"""
-    (directory / "nginx.conf").write_text(config)
-    log = directory / "error.log"
-    log.touch()
-    process = subprocess.Popen(
-        [binary, "-p", str(directory), "-e", str(log), "-c", str(directory / "nginx.conf")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        _wait_for(f"http://127.0.0.1:{port}/", process, log)
-        yield Nginx(url=f"http://127.0.0.1:{port}", config=server, error_log=log)
-    finally:
-        _stop(process)
+    with running_nginx(tmp_path_factory.mktemp("nginx"), server, port) as running:
+        yield running
 
 
 def get(nginx: Nginx, path: str, **kwargs: object) -> requests.Response:

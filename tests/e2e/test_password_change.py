@@ -9,7 +9,6 @@ session is left alone, and the new password opens a working session.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from http import HTTPStatus
@@ -19,8 +18,8 @@ import pytest
 import requests
 
 from auth0emulator.testing import EmulatorProcess, demo_seed
-from tests.e2e.hardening_support import ME
-from tests.e2e.login_support import ADMIN, USER, product_config
+from tests.e2e.hardening_support import me, wait_for
+from tests.e2e.login_support import ADMIN, USER, password_sid, product_config
 
 pytestmark = [
     pytest.mark.auth0client_only,
@@ -45,19 +44,8 @@ def product(live_server, settings, emulator_factory) -> tuple[str, EmulatorProce
     return live_server.url, emulator
 
 
-def sign_in(product: str, credentials: tuple[str, str]) -> str:
-    username, password = credentials
-    answer = requests.post(
-        f"{product}/oauth/token",
-        data={"grant_type": "password", "username": username, "password": password},
-        timeout=10,
-    )
-    assert answer.status_code == HTTPStatus.OK, answer.text
-    return answer.cookies["sid"]
-
-
-def me(product: str, sid: str) -> int:
-    return requests.get(f"{product}{ME}", cookies={"sid": sid}, timeout=10).status_code
+def me_status(product: str, sid: str) -> int:
+    return me(product, sid).status_code
 
 
 def refresh(product: str, sid: str) -> int:
@@ -67,12 +55,10 @@ def refresh(product: str, sid: str) -> int:
 
 
 def refused_within(product: str, sid: str) -> bool:
-    deadline = time.monotonic() + DEADLINE_S
-    while time.monotonic() < deadline:
-        if me(product, sid) == HTTPStatus.UNAUTHORIZED:
-            return True
-        time.sleep(0.1)
-    return False
+    def refused() -> bool:
+        return me_status(product, sid) == HTTPStatus.UNAUTHORIZED
+
+    return wait_for(refused, seconds=DEADLINE_S, every=0.1)
 
 
 def management(emulator: EmulatorProcess, method: str, path: str, **kwargs) -> requests.Response:
@@ -117,14 +103,14 @@ def test_a_password_change_ends_every_session_of_the_user(
     product, change: Callable[[EmulatorProcess, str], None]
 ):
     url, emulator = product
-    old_sessions = [sign_in(url, USER), sign_in(url, USER)]  # two browsers
-    bystander = sign_in(url, ADMIN)
-    assert [me(url, sid) for sid in (*old_sessions, bystander)] == [HTTPStatus.OK] * 3
+    old_sessions = [password_sid(url, USER), password_sid(url, USER)]  # two browsers
+    bystander = password_sid(url, ADMIN)
+    assert [me_status(url, sid) for sid in (*old_sessions, bystander)] == [HTTPStatus.OK] * 3
 
     change(emulator, user_id_of(emulator, USER[0]))
 
     assert [refused_within(url, sid) for sid in old_sessions] == [True, True]
     assert [refresh(url, sid) for sid in old_sessions] == [HTTPStatus.UNAUTHORIZED] * 2
-    assert me(url, bystander) == HTTPStatus.OK
-    fresh = sign_in(url, (USER[0], NEW_PASSWORD))
-    assert (me(url, fresh), refresh(url, fresh)) == (HTTPStatus.OK, HTTPStatus.OK)
+    assert me_status(url, bystander) == HTTPStatus.OK
+    fresh = password_sid(url, (USER[0], NEW_PASSWORD))
+    assert (me_status(url, fresh), refresh(url, fresh)) == (HTTPStatus.OK, HTTPStatus.OK)

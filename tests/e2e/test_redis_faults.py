@@ -15,11 +15,10 @@ from http import HTTPStatus
 import pytest
 import requests
 
-from auth0emulator.testing import demo_seed, start_emulator
 from authgw.errors import error_body
 from authgw.redis_config import RedisSettings, build_redis_cache
-from tests.e2e.hardening_support import HTML, ME, clears_session_cookie, wait_for
-from tests.e2e.login_support import ADMIN, product_config
+from tests.e2e.hardening_support import HTML, clears_session_cookie, me, wait_for
+from tests.e2e.login_support import ADMIN, password_sid
 from tests.redis_cluster import RedisServer
 
 pytestmark = [
@@ -33,12 +32,6 @@ STORE_DOWN = error_body(503, "The session store is unavailable; try again shortl
 SLOW_REDIS_S = 5
 
 
-@pytest.fixture(scope="module")
-def emulator(live_server):
-    with start_emulator(demo_seed(live_server.url)) as running:
-        yield running
-
-
 @pytest.fixture
 def redis_server(tmp_path):
     server = RedisServer(tmp_path).start()
@@ -47,7 +40,7 @@ def redis_server(tmp_path):
 
 
 @pytest.fixture
-def product(live_server, settings, emulator, redis_server):
+def product(on_module_emulator, settings, redis_server):
     """The product with its cache and sessions on the test's own Redis (REDIS_TIMEOUT_SECONDS)."""
     own = RedisSettings(
         url=redis_server.url,
@@ -63,24 +56,8 @@ def product(live_server, settings, emulator, redis_server):
         **settings.CACHES,
         "default": build_redis_cache(own) | {"KEY_PREFIX": "faults"},
     }
-    settings.AUTH0_SERVICE_CONFIG = product_config(emulator, live_server.url)
     settings.ACL = replace(settings.ACL, user_resolver="auth0client.resolvers.SessionUserResolver")
-    return live_server.url
-
-
-def login(product: str) -> str:
-    username, password = ADMIN
-    answer = requests.post(
-        f"{product}/oauth/token",
-        data={"grant_type": "password", "username": username, "password": password},
-        timeout=10,
-    )
-    assert answer.status_code == HTTPStatus.OK, answer.text
-    return answer.cookies["sid"]
-
-
-def userinfo(product: str, sid: str) -> requests.Response:
-    return requests.get(f"{product}{ME}", cookies={"sid": sid}, timeout=30)
+    return on_module_emulator
 
 
 def test_the_default_socket_timeout_is_at_most_one_second(settings):
@@ -94,10 +71,10 @@ def test_the_default_socket_timeout_is_at_most_one_second(settings):
 def test_redis_down_fails_closed_with_503_keeps_the_cookie_and_recovers_without_restart(
     product, redis_server
 ):
-    sid = login(product)
+    sid = password_sid(product)
     redis_server.stop()
 
-    api = userinfo(product, sid)
+    api = me(product, sid)
     page = requests.get(f"{product}/some/page", cookies={"sid": sid}, headers=HTML, timeout=30)
     decision = requests.get(
         f"{product}/auth",
@@ -112,7 +89,7 @@ def test_redis_down_fails_closed_with_503_keeps_the_cookie_and_recovers_without_
     for answer in (api, page, decision):
         assert "Set-Cookie" not in answer.headers
     redis_server.start()  # same port, same data: the product is not restarted
-    back = userinfo(product, sid)
+    back = me(product, sid)
     assert back.status_code == HTTPStatus.OK, back.text
     assert back.json()["email"] == ADMIN[0]
 
@@ -155,7 +132,7 @@ def test_ready_fails_while_redis_is_unreachable(product, redis_server):
 def test_slow_redis_is_cut_off_by_the_socket_timeout_and_no_worker_hangs(
     product, redis_server, settings
 ):
-    sid = login(product)
+    sid = password_sid(product)
     sleeper = threading.Thread(
         target=lambda: redis_server.client(timeout=SLOW_REDIS_S + 5).execute_command(
             "DEBUG", "SLEEP", SLOW_REDIS_S
@@ -169,7 +146,7 @@ def test_slow_redis_is_cut_off_by_the_socket_timeout_and_no_worker_hangs(
 
     def timed(_):
         started = time.monotonic()
-        answer = userinfo(product, sid)
+        answer = me(product, sid)
         return answer.status_code, time.monotonic() - started
 
     with ThreadPoolExecutor(max_workers=4) as pool:
@@ -182,14 +159,14 @@ def test_slow_redis_is_cut_off_by_the_socket_timeout_and_no_worker_hangs(
         assert seconds < settings.REDIS.timeout_s + 1.0, results  # one timeout, no retries
     assert ready.status_code == HTTPStatus.SERVICE_UNAVAILABLE
     sleeper.join(SLOW_REDIS_S + 5)
-    assert userinfo(product, sid).status_code == HTTPStatus.OK  # nothing stayed stuck
+    assert me(product, sid).status_code == HTTPStatus.OK  # nothing stayed stuck
 
 
 def test_flushall_simply_logs_everyone_out(product, redis_server):
-    sid = login(product)
+    sid = password_sid(product)
     redis_server.client().flushall()
 
-    api = userinfo(product, sid)
+    api = me(product, sid)
     browser = requests.Session()
     browser.cookies.set("sid", sid)
     page = browser.get(f"{product}/some/page", headers=HTML, timeout=10)
@@ -199,4 +176,4 @@ def test_flushall_simply_logs_everyone_out(product, redis_server):
     assert [step.status_code for step in page.history] == [HTTPStatus.FOUND]
     assert page.url.startswith(f"{product}/web-login?redirect=")
     assert page.status_code == HTTPStatus.OK
-    assert userinfo(product, login(product)).status_code == HTTPStatus.OK  # signing in works
+    assert me(product, password_sid(product)).status_code == HTTPStatus.OK  # signing in works

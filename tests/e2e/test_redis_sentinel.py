@@ -1,8 +1,9 @@
 """Sentinel for real: cache and sessions survive a forced failover (REDIS_MODE=sentinel)."""
 
 import copy
-import time
+from collections.abc import Callable
 from http import HTTPStatus
+from typing import TypeVar
 
 import pytest
 import redis
@@ -11,11 +12,12 @@ from django.contrib.sessions.backends.cache import SessionStore
 from django.core.cache import cache
 from django_redis.pool import ConnectionFactory
 
-from auth0emulator.testing import demo_seed, start_emulator
 from authgw.redis_config import RedisSettings, build_redis_cache
-from tests.e2e.hardening_support import ME
-from tests.e2e.login_support import ADMIN, product_config
+from tests.e2e.hardening_support import me, wait_for
+from tests.e2e.login_support import ADMIN, password_grant
 from tests.redis_cluster import MASTER_NAME, SentinelCluster
+
+T = TypeVar("T")
 
 pytestmark = [pytest.mark.redis, pytest.mark.e2e]
 
@@ -50,14 +52,20 @@ def sentinel_cache(settings, sentinel_cluster):
     ConnectionFactory._pools.pop(caches["default"]["LOCATION"], None)
 
 
-def _after_failover(action, attempts: int = 20):
+def _after_failover(action: Callable[[], T], seconds: float = 5.0) -> T:
     """Connections to the old master fail once; django-redis reconnects through Sentinel."""
-    for _ in range(attempts):
+    results: list[T] = []
+
+    def done() -> bool:
         try:
-            return action()
+            results.append(action())
         except redis.RedisError:
-            time.sleep(0.25)
-    return action()
+            return False
+        return True
+
+    if wait_for(done, seconds=seconds, every=0.25):
+        return results[-1]
+    return action()  # still failing: its error is the test's report
 
 
 def test_cache_and_session_survive_a_sentinel_failover(sentinel_cache):
@@ -80,48 +88,37 @@ def test_cache_and_session_survive_a_sentinel_failover(sentinel_cache):
 
 
 @pytest.fixture
-def product_on_sentinel(live_server, settings, sentinel_cache):
-    with start_emulator(demo_seed(live_server.url)) as emulator:
-        settings.AUTH0_SERVICE_CONFIG = product_config(emulator, live_server.url)
-        yield live_server.url
+def product_on_sentinel(emulated_product, sentinel_cache):
+    return emulated_product.url
 
 
 def test_a_real_login_survives_a_sentinel_failover(product_on_sentinel, sentinel_cluster):
     product = product_on_sentinel
-    username, password = ADMIN
-    login = requests.post(
-        f"{product}/oauth/token",
-        data={"grant_type": "password", "username": username, "password": password},
-        timeout=10,
-    )
+    login = password_grant(product, ADMIN)
     assert login.status_code == HTTPStatus.OK, login.text
-    cookies = {"sid": login.cookies["sid"]}
-    assert requests.get(f"{product}{ME}", cookies=cookies, timeout=10).ok
+    sid = login.cookies["sid"]
+    assert me(product, sid).ok
     first_master = sentinel_cluster.master_port_now()
 
     sentinel_cluster.failover()
 
     assert sentinel_cluster.master_port_now() != first_master
-    statuses = []
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        answer = requests.get(f"{product}{ME}", cookies=cookies, timeout=10)
-        statuses.append(answer.status_code)
-        if answer.status_code == HTTPStatus.OK:
-            break
-        time.sleep(0.25)
+    answers: list[requests.Response] = []
+
+    def answered() -> bool:
+        answers.append(me(product, sid))
+        return answers[-1].status_code == HTTPStatus.OK
+
+    wait_for(answered, seconds=20, every=0.25)
+    statuses = [answer.status_code for answer in answers]
     # During the switch a request may be told "try again" (503), never "signed out" or a 500.
     assert set(statuses) <= {HTTPStatus.OK, HTTPStatus.SERVICE_UNAVAILABLE}, statuses
     assert statuses[-1] == HTTPStatus.OK
-    assert answer.json()["email"] == username
+    assert answers[-1].json()["email"] == ADMIN[0]
     # Writes land on the new master: a renewal and a second login both work.
     renewed = requests.post(
-        f"{product}/refreshtoken", cookies=cookies, headers={"Origin": product}, timeout=10
+        f"{product}/refreshtoken", cookies={"sid": sid}, headers={"Origin": product}, timeout=10
     )
     assert renewed.status_code == HTTPStatus.OK, renewed.text
-    again = requests.post(
-        f"{product}/oauth/token",
-        data={"grant_type": "password", "username": username, "password": password},
-        timeout=10,
-    )
+    again = password_grant(product, ADMIN)
     assert again.status_code == HTTPStatus.OK, again.text

@@ -15,49 +15,23 @@ import pytest
 import requests
 from django.core.management import call_command
 
-from auth0client import tokens as tokens_module
-from auth0client.jwks import REFETCH_INTERVAL_S, JwksCache
+from auth0client.jwks import REFETCH_INTERVAL_S
 from auth0client.services import refresh
 from auth0client.sessions import session_get_by_sid, session_save
 from authgw.errors import error_body
-from tests.e2e.hardening_support import HTML, ME, clears_session_cookie, code_flow, hostile_config
+from tests.e2e.hardening_support import HTML, ME, clears_session_cookie, code_flow
 from tests.hostile_idp import HostileIdP
 
 pytestmark = [
     pytest.mark.auth0client_only,
     pytest.mark.e2e,
     pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("jwks_clock"),
 ]
 
 CONCURRENCY = 20
 PROVIDER_DELAY_S = 3.0
 REFRESH = "refresh_token"
-
-
-class Clock:
-    now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def jwks_clock(monkeypatch):
-    clock = Clock()
-    monkeypatch.setattr(tokens_module, "jwks_cache", JwksCache(clock=clock))
-    return clock
-
-
-@pytest.fixture
-def idp(live_server, settings, jwks_clock):
-    with HostileIdP() as provider:
-        settings.AUTH0_SERVICE_CONFIG = hostile_config(provider, live_server.url)
-        yield provider
-
-
-@pytest.fixture
-def product(live_server):
-    return live_server.url
 
 
 @pytest.fixture

@@ -20,13 +20,19 @@ from http import HTTPStatus
 
 import pytest
 import requests
-from django.conf import settings as django_settings
 
 from auth0client.config import default_config_document
 from auth0emulator.testing import demo_seed
 from authgw.errors import error_body
 from tests.e2e.hardening_support import wait_for
-from tests.e2e.product_process import ProductProcess, manage, product_env, running_products
+from tests.e2e.login_support import password_grant
+from tests.e2e.product_process import (
+    ProductProcess,
+    database_url,
+    manage,
+    product_env,
+    running_products,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -37,13 +43,6 @@ VICTIM_PASSWORD = "Victim-Passw0rd!42"
 BACKOFFICE_USERS = "/backoffice/usermanager/user/"
 PROTECTED = "/anything"  # the shipped policy's `/`: any signed-in user, never anonymous
 API_KEY = "revocation-api-client-key"  # API_KEYS_FILE: this key's requests use the `api` client
-
-
-def _database_url() -> str:
-    db = django_settings.DATABASES["default"]
-    if "postgresql" not in db["ENGINE"]:
-        return ""  # the embedded default cannot be shared by two processes' caches anyway
-    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,7 @@ def cluster(emulator_factory, tmp_path, settings) -> Iterator[Cluster]:
     env = product_env(
         tmp_path,
         REDIS_URL=settings.REDIS.url or "",
-        DATABASE_URL=_database_url(),
+        DATABASE_URL=database_url(),
         SERVICE_CONFIG_PATH=str(tmp_path),
         API_KEYS_FILE=str(tmp_path / "api_keys.json"),
         SESSION_SCOPE=f"revocation-{uuid.uuid4().hex[:12]}",
@@ -81,11 +80,7 @@ def cluster(emulator_factory, tmp_path, settings) -> Iterator[Cluster]:
 
 def sign_in(product: ProductProcess, username: str, password: str) -> str:
     """The password grant (the `web` client is a website: a `sid` cookie, no tokens)."""
-    response = requests.post(
-        f"{product.url}/oauth/token",
-        data={"grant_type": "password", "username": username, "password": password},
-        timeout=15,
-    )
+    response = password_grant(product.url, (username, password))
     assert response.status_code == HTTPStatus.OK, response.text
     return response.cookies["sid"]
 
@@ -226,11 +221,7 @@ def test_a_blocked_user_cannot_sign_in_again_on_any_instance(cluster, victim):
     Admin(cluster.a).call("PATCH", f"/users/{user['_id']}", json={"blocked": True})
 
     for product in cluster.both:
-        response = requests.post(
-            f"{product.url}/oauth/token",
-            data={"grant_type": "password", "username": user["email"], "password": VICTIM_PASSWORD},
-            timeout=15,
-        )
+        response = password_grant(product.url, (user["email"], VICTIM_PASSWORD))
         # Auth0 refuses a blocked user (`unauthorized`) as it does a wrong password: 403.
         assert response.status_code == HTTPStatus.FORBIDDEN
         assert response.json() == error_body(403, "Wrong username or password.")
@@ -265,12 +256,7 @@ def test_other_users_sessions_survive_a_revocation(cluster, victim):
 
 def api_sign_in(product: ProductProcess, username: str, password: str) -> str:
     """The password grant for the `api` client (no `website` scope): the access token."""
-    response = requests.post(
-        f"{product.url}/oauth/token",
-        headers={"client-key": API_KEY},
-        data={"grant_type": "password", "username": username, "password": password},
-        timeout=15,
-    )
+    response = password_grant(product.url, (username, password), headers={"client-key": API_KEY})
     assert response.status_code == HTTPStatus.OK, response.text
     return str(response.json()["accessToken"])
 

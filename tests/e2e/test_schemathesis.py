@@ -26,7 +26,6 @@ Examples per operation are bounded to keep the file under two minutes.
 from __future__ import annotations
 
 import copy
-import io
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -36,7 +35,6 @@ from http import HTTPStatus
 import pytest
 import requests
 import schemathesis
-from django.core.management import call_command
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
@@ -44,9 +42,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 from schemathesis.errors import FailureGroup
 
-from auth0client import management
-from auth0emulator.testing import demo_seed
-from tests.e2e.login_support import ADMIN, Product, browser_login, product_config
+from tests.e2e.login_support import ADMIN, Product, browser_login
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -99,16 +95,10 @@ class Outcome:
 
 
 @pytest.fixture
-def product(live_server, emulator_factory, settings) -> Iterator[Product]:
+def product(ums_product: Product, settings) -> Product:
     """`make run`'s set-up: the UMS resolver, this test's emulator, `seed_demo`."""
-    emulator = emulator_factory(demo_seed(live_server.url))
-    settings.AUTH0_SERVICE_CONFIG = product_config(emulator, live_server.url)
     settings.AUTH0_TIMEOUT_SECONDS = 5.0
-    settings.ACL = replace(settings.ACL, user_resolver="usermanager.resolvers.UmsUserResolver")
-    management.get_management_client.cache_clear()  # built once per process: this emulator's
-    call_command("seed_demo", "--wait", "10", stdout=io.StringIO(), stderr=io.StringIO())
-    yield Product(url=live_server.url, emulator=emulator)
-    management.get_management_client.cache_clear()
+    return ums_product
 
 
 def known_records(*, leave_out_email: str | None = None) -> Known:

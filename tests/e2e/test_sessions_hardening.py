@@ -8,22 +8,18 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 import time
 from dataclasses import dataclass, replace
-from html import unescape
 from http import HTTPStatus
-from urllib.parse import urljoin
 
 import pytest
 import requests
 
 from auth0client import store
 from auth0client.sessions import digest, session_get_by_sid, session_save
-from auth0emulator.testing import demo_seed, start_emulator
 from authgw.errors import error_body
-from tests.e2e.hardening_support import HTML, ME, clears_session_cookie
-from tests.e2e.login_support import ADMIN, USER, product_config
+from tests.e2e.hardening_support import HTML, ME, clears_session_cookie, me
+from tests.e2e.login_support import ADMIN, USER, password_sid, sign_in_at_the_provider
 
 pytestmark = [
     pytest.mark.auth0client_only,
@@ -32,34 +28,12 @@ pytestmark = [
 ]
 
 FOREIGN = "https://evil.example.com"
-_STATE_FIELD = re.compile(r"name='state' value='([^']*)'")
-
-
-@pytest.fixture(scope="module")
-def emulator(live_server):
-    with start_emulator(demo_seed(live_server.url)) as running:
-        yield running
 
 
 @pytest.fixture
-def product(live_server, settings, emulator):
-    settings.AUTH0_SERVICE_CONFIG = product_config(emulator, live_server.url)
-    return live_server.url
-
-
-def password_login(product: str, credentials=ADMIN) -> str:
-    username, password = credentials
-    answer = requests.post(
-        f"{product}/oauth/token",
-        data={"grant_type": "password", "username": username, "password": password},
-        timeout=10,
-    )
-    assert answer.status_code == HTTPStatus.OK, answer.text
-    return answer.cookies["sid"]
-
-
-def userinfo(product: str, sid: str) -> requests.Response:
-    return requests.get(f"{product}{ME}", cookies={"sid": sid}, timeout=10)
+def product(on_module_emulator):
+    """The product's URL; its provider is this module's emulator (`module_emulator`)."""
+    return on_module_emulator
 
 
 def shift_times(sid: str, **seconds_ago: int) -> None:
@@ -73,10 +47,10 @@ def shift_times(sid: str, **seconds_ago: int) -> None:
 
 def test_idle_timeout_ends_a_session_before_the_absolute_limit(product, settings):
     settings.AUTH0_SESSIONS = replace(settings.AUTH0_SESSIONS, idle_s=600, duration_s=86400)
-    sid = password_login(product)
+    sid = password_sid(product)
     shift_times(sid, created_at=700, last_seen=601)
 
-    answer = userinfo(product, sid)
+    answer = me(product, sid)
 
     assert answer.status_code == HTTPStatus.UNAUTHORIZED
     assert clears_session_cookie(answer)
@@ -85,10 +59,10 @@ def test_idle_timeout_ends_a_session_before_the_absolute_limit(product, settings
 
 def test_activity_within_the_idle_limit_keeps_the_session_alive_past_it(product, settings):
     settings.AUTH0_SESSIONS = replace(settings.AUTH0_SESSIONS, idle_s=600, duration_s=86400)
-    sid = password_login(product)
+    sid = password_sid(product)
     shift_times(sid, created_at=5000, last_seen=300)  # older than idle_s, but active recently
 
-    answer = userinfo(product, sid)
+    answer = me(product, sid)
 
     assert answer.status_code == HTTPStatus.OK
     assert session_get_by_sid(sid).last_seen >= time.time() - 5  # the idle clock restarted
@@ -96,10 +70,10 @@ def test_activity_within_the_idle_limit_keeps_the_session_alive_past_it(product,
 
 def test_absolute_limit_ends_even_an_active_session(product, settings):
     settings.AUTH0_SESSIONS = replace(settings.AUTH0_SESSIONS, idle_s=600, duration_s=3600)
-    sid = password_login(product)
+    sid = password_sid(product)
     shift_times(sid, created_at=3601, last_seen=10)
 
-    answer = userinfo(product, sid)
+    answer = me(product, sid)
 
     assert answer.status_code == HTTPStatus.UNAUTHORIZED
     assert session_get_by_sid(sid) is None
@@ -110,7 +84,7 @@ def test_the_stored_session_expires_with_the_idle_limit(product, settings):
     from django.core.cache import cache
 
     settings.AUTH0_SESSIONS = replace(settings.AUTH0_SESSIONS, idle_s=600, duration_s=86400)
-    sid = password_login(product)
+    sid = password_sid(product)
 
     ttl = cache.ttl(store.key("session", digest(sid)))
 
@@ -148,7 +122,7 @@ def store_reads(monkeypatch):
 
 @pytest.mark.parametrize("kind", sorted(JUNK))
 def test_junk_session_cookie_is_401_within_milliseconds_never_500(product, kind, store_reads):
-    cookie = JUNK[kind](password_login(product))
+    cookie = JUNK[kind](password_sid(product))
     header = {"Cookie": f"sid={cookie}".encode().decode("latin-1")}
     store_reads.clear()
     timings, answers = [], []
@@ -204,17 +178,11 @@ def _is_jwt_from(token: str, issuer: str) -> bool:
 
 
 def _code_flow(browser: RecordingBrowser, product: str, redirect: str) -> None:
-    page = browser.get(f"{product}/authorize", params={"redirect": redirect}, timeout=10)
-    state = unescape(_STATE_FIELD.search(page.text).group(1))
-    username, password = ADMIN
-    browser.post(
-        urljoin(page.url, "/u/login"),
-        data={"state": state, "username": username, "password": password, "action": "default"},
-        timeout=10,
-    )
+    to_callback = sign_in_at_the_provider(browser, product, ADMIN, redirect)
+    browser.get(to_callback.headers["Location"], timeout=10)  # the callback, then `redirect`
 
 
-def test_no_token_ever_appears_in_what_the_browser_sees(product, emulator, settings):
+def test_no_token_ever_appears_in_what_the_browser_sees(product, module_emulator, settings):
     settings.LOGIN = replace(settings.LOGIN, logout_client_id_enabled=True)
     browser = RecordingBrowser()
     browser.headers.update(HTML)
@@ -226,12 +194,12 @@ def test_no_token_ever_appears_in_what_the_browser_sees(product, emulator, setti
     issued |= _tokens_of(sid)
     browser.get(f"{product}{ME}", timeout=10)
     browser.get(f"{product}/users/me", timeout=10)
-    emulator.advance_clock(2)  # tokens minted in the same second would be identical
+    module_emulator.advance_clock(2)  # tokens minted in the same second would be identical
     browser.post(f"{product}/refreshtoken", headers={"Origin": product}, timeout=10)
     issued |= _tokens_of(sid)
     shift_times(sid, last_seen=0)
     session_save(replace(session_get_by_sid(sid), expires_at=int(time.time()) - 1))
-    emulator.advance_clock(2)
+    module_emulator.advance_clock(2)
     browser.get(f"{product}{ME}", timeout=10)  # a transparent refresh
     issued |= _tokens_of(sid)
     username, password = USER  # the login page's password form, in the same browser
@@ -252,7 +220,7 @@ def test_no_token_ever_appears_in_what_the_browser_sees(product, emulator, setti
     jwts = {token for token in issued if token.count(".") == 2}
     assert len(issued) == 12  # two logins and two renewals, three tokens each
     assert len(jwts) == 8
-    assert all(_is_jwt_from(token, emulator.issuer) for token in jwts)
+    assert all(_is_jwt_from(token, module_emulator.issuer) for token in jwts)
     assert len(browser.seen) >= 12
     signatures = {token.rsplit(".", 1)[1] for token in jwts}
     for seen in browser.seen:
@@ -279,7 +247,7 @@ def test_no_token_ever_appears_in_what_the_browser_sees(product, emulator, setti
     ],
 )
 def test_cross_site_write_with_the_session_cookie_is_403(product, method, path):
-    sid = password_login(product)
+    sid = password_sid(product)
 
     answer = requests.request(
         method,
@@ -292,11 +260,11 @@ def test_cross_site_write_with_the_session_cookie_is_403(product, method, path):
 
     assert answer.status_code == HTTPStatus.FORBIDDEN
     assert answer.json() == error_body(403, "Cross-origin request refused.")
-    assert userinfo(product, sid).status_code == HTTPStatus.OK  # the session was not touched
+    assert me(product, sid).status_code == HTTPStatus.OK  # the session was not touched
 
 
 def test_same_origin_write_with_the_session_cookie_passes(product):
-    sid = password_login(product)
+    sid = password_sid(product)
 
     answer = requests.post(
         f"{product}/refreshtoken", cookies={"sid": sid}, headers={"Origin": product}, timeout=10
@@ -309,7 +277,7 @@ def test_same_origin_write_with_the_session_cookie_passes(product):
     "path", ["/userinfo", ME, "/refreshtoken", "/oauth/token", "/users", "/auth"]
 )
 def test_cors_never_combines_a_foreign_origin_with_credentials(product, path):
-    sid = password_login(product)
+    sid = password_sid(product)
     preflight = requests.options(
         f"{product}{path}",
         headers={"Origin": FOREIGN, "Access-Control-Request-Method": "POST"},
@@ -329,15 +297,15 @@ def test_cors_never_combines_a_foreign_origin_with_credentials(product, path):
 
 def test_login_as_someone_else_after_logout_never_reuses_the_old_session(product):
     # oauth2-proxy #1533: the previous user's session (and groups) came back.
-    admin_sid = password_login(product, ADMIN)
-    assert userinfo(product, admin_sid).json()["groups"] == ["admin"]
+    admin_sid = password_sid(product, ADMIN)
+    assert me(product, admin_sid).json()["groups"] == ["admin"]
     requests.get(f"{product}/logout", cookies={"sid": admin_sid}, timeout=10)
 
-    user_sid = password_login(product, USER)
+    user_sid = password_sid(product, USER)
 
     assert user_sid != admin_sid
-    assert userinfo(product, admin_sid).status_code == HTTPStatus.UNAUTHORIZED
-    assert userinfo(product, user_sid).json()["groups"] == ["user"]
+    assert me(product, admin_sid).status_code == HTTPStatus.UNAUTHORIZED
+    assert me(product, user_sid).json()["groups"] == ["user"]
 
 
 @pytest.mark.parametrize(

@@ -11,19 +11,14 @@ on the embedded default and on PostgreSQL + Redis; the two-process case is in te
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable, Iterator
-from dataclasses import replace
+from collections.abc import Callable
 from http import HTTPStatus
 
 import pytest
 import requests
-from django.core.management import call_command
 
-from auth0client import management
 from auth0client.config import DEMO_CONNECTION
-from auth0emulator.testing import demo_seed
-from tests.e2e.login_support import ADMIN, USER, Product, product_config
+from tests.e2e.login_support import ADMIN, USER, Product, password_grant, product_config
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -40,25 +35,17 @@ SIGNED_OUT = dict.fromkeys(SIGNED_IN, HTTPStatus.UNAUTHORIZED)
 
 
 @pytest.fixture
-def product(live_server, emulator_factory, settings) -> Iterator[Product]:
+def product(ums_product: Product, settings) -> Product:
     """`make run`'s set-up (the UMS resolver, `seed_demo`) with an API client as the default."""
-    emulator = emulator_factory(demo_seed(live_server.url))
-    settings.AUTH0_SERVICE_CONFIG = product_config(emulator, live_server.url, scopes=API_SCOPES)
-    settings.ACL = replace(settings.ACL, user_resolver="usermanager.resolvers.UmsUserResolver")
-    management.get_management_client.cache_clear()  # built once per process: this emulator's
-    call_command("seed_demo", "--wait", "10", stdout=io.StringIO(), stderr=io.StringIO())
-    yield Product(url=live_server.url, emulator=emulator)
-    management.get_management_client.cache_clear()
+    settings.AUTH0_SERVICE_CONFIG = product_config(
+        ums_product.emulator, ums_product.url, scopes=API_SCOPES
+    )
+    return ums_product
 
 
 def sign_in(product: Product, credentials: tuple[str, str]) -> str:
     """The password grant through authgw: the access token of a new session."""
-    username, password = credentials
-    answer = requests.post(
-        f"{product.url}/oauth/token",
-        json={"grant_type": "password", "username": username, "password": password},
-        timeout=15,
-    )
+    answer = password_grant(product.url, credentials)
     assert answer.status_code == HTTPStatus.OK, answer.text
     return str(answer.json()["accessToken"])
 
