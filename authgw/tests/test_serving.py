@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from authgw.tests.tenant_config import write_tenant_config
+from tests.e2e.hardening_support import wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -21,6 +22,11 @@ def _get(url: str) -> requests.Response | None:
         return requests.get(url, timeout=10)
     except (requests.ConnectionError, requests.Timeout):
         return None
+
+
+def _status(url: str) -> int | None:
+    response = _get(url)
+    return None if response is None else response.status_code
 
 
 def _wait_for(url: str, process: subprocess.Popen, seconds: float = 60) -> requests.Response:
@@ -83,7 +89,8 @@ def test_sigterm_turns_ready_to_503_and_keeps_serving_for_the_delay(server):
     _wait_for(f"{base}/-/healthz", process)
 
     process.send_signal(signal.SIGTERM)
-    time.sleep(1)
+    # Well inside DELAY_SHUTDOWN_SECONDS (3): the drain has begun and nothing has stopped yet.
+    wait_for(lambda: _status(f"{base}/-/ready") == 503, seconds=2.0)
     ready = _get(f"{base}/-/ready")
     alive = _get(f"{base}/-/healthz")
     exit_code = process.wait(timeout=30)
@@ -149,7 +156,7 @@ def test_sighup_to_the_master_reloads_the_policy_in_every_worker_without_restart
     unchanged = _get(f"{base}/probe")
 
     process.send_signal(signal.SIGHUP)
-    time.sleep(1)
+    wait_for(lambda: _status(f"{base}/probe") == 401, seconds=10.0)
     reloaded = _get(f"{base}/probe")
 
     assert allowed.status_code == 404  # public and true: allowed, and no view there
