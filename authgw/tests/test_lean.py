@@ -1,7 +1,7 @@
 """The lean path for forward-auth (issue 14 item 3): `/auth` skips only the layers it never needs.
 
 What /auth answers is tested, unchanged, by the forward-auth suites (acl/tests/test_forward_auth.py,
-tests/e2e/test_forward_auth_hardening.py, ...), which now run through this path; here: which
+acl/tests/test_forward_auth_hardening.py, ...), which now run through this path; here: which
 layers run, and that the ones that guard every answer (Host validation, security headers, request
 id, error rendering) still do.
 """
