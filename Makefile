@@ -16,7 +16,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 run: $(STAMP)
 	bin/run-dev.sh
 
-## Lint, then the whole suite twice: embedded default, then PostgreSQL + Redis.
+## Lint (ruff, mypy), then the whole suite twice: embedded default, then PostgreSQL + Redis.
 test: $(STAMP) system-deps lint test-embedded test-services
 
 system-deps:
@@ -25,6 +25,8 @@ system-deps:
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	env -u DATABASE_URL -u REDIS_URL -u REDIS_HOSTS -u REDIS_MODE \
+	  DJANGO_SECRET_KEY=test-secret-key-not-for-production $(VENV)/bin/mypy
 
 test-embedded: $(STAMP)
 	env -u DATABASE_URL -u REDIS_URL -u REDIS_HOSTS -u REDIS_MODE \
