@@ -132,6 +132,7 @@ EOF
 # --- the identity provider ------------------------------------------------------------------
 start_emulator() {  # product-url apache-redirect-uri: the bench seed; sets emulator (its URL)
   support seed "$work/seed.json" "$1" "$2"
+  : >"$work/emulator.out"  # exists before the loop below reads it
   AUTH0EMULATOR_ENABLED=true "$PYTHON" manage.py auth0emulator --host 127.0.0.1 --port 0 \
     --seed "$work/seed.json" --data :memory: >"$work/emulator.out" 2>"$work/emulator.log" &
   local pid=$!
@@ -213,20 +214,50 @@ open(sys.argv[3], "w").write(json.dumps(document))
 PY
   export SERVICE_CONFIG_PATH="$work"
 }
-start_authgw() {  # var-dir port redis-url database-url: migrate, seed the demo users, then
-  # gunicorn.conf.py (2 x 8) on 127.0.0.1:port; empty urls: that store's embedded default.
-  # Sets authgw_pid and authgw_store (the env prefix to run manage.py with the same store).
-  local var="$1" port="$2"
+start_authgw() {  # var-dir port redis-url database-url [server [granian-settings]]: prepare, serve
+  prepare_authgw "$1" "$3" "$4"
+  serve_authgw "$1" "$2" "${5:-gunicorn}" "${6:-}"
+}
+prepare_authgw() {  # var-dir redis-url database-url: migrate, seed the demo users; empty urls:
+  # that store's embedded default. Sets authgw_store (the env prefix to run manage.py or a server
+  # with that store).
+  local var="$1"
   authgw_store=(env -u REDIS_URL -u DATABASE_URL AUTHGW_VAR_DIR="$var")
-  [[ -n "$3" ]] && authgw_store+=(REDIS_URL="$3")
-  [[ -n "$4" ]] && authgw_store+=(DATABASE_URL="$4")
+  [[ -n "$2" ]] && authgw_store+=(REDIS_URL="$2")
+  [[ -n "$3" ]] && authgw_store+=(DATABASE_URL="$3")
   mkdir -p "$var"
   "${authgw_store[@]}" "$PYTHON" manage.py migrate --no-input -v0
   "${authgw_store[@]}" "$PYTHON" manage.py seed_demo --wait 20 >/dev/null 2>"$var/seed.log" \
     || { cat "$var/seed.log" >&2; exit 1; }
-  "${authgw_store[@]}" "$PYTHON" -m gunicorn -c gunicorn.conf.py --bind "127.0.0.1:$port" \
-    >"$var/gunicorn.log" 2>&1 &
+}
+serve_authgw() {  # var-dir port [server [granian-settings]]: authgw on 127.0.0.1:port with
+  # gunicorn.conf.py (2 x 8, the default), or with `granian` (Granian in WSGI mode, GRANIAN_ARGS
+  # or the settings given). Needs authgw_store. Sets authgw_pid.
+  local var="$1" port="$2" server="${3:-gunicorn}"
+  if [[ "$server" == granian ]]; then
+    granian_command "$port" authgw.wsgi:application "${4:-}"
+    "${authgw_store[@]}" "${granian_cmd[@]}" >"$var/granian.log" 2>&1 &
+  else
+    "${authgw_store[@]}" "$PYTHON" -m gunicorn -c gunicorn.conf.py --bind "127.0.0.1:$port" \
+      >"$var/gunicorn.log" 2>&1 &
+  fi
   authgw_pid=$!
   pids+=("$authgw_pid")
-  wait_http "http://127.0.0.1:$port/-/healthz" "$authgw_pid" "$var/gunicorn.log"
+  wait_http "http://127.0.0.1:$port/-/healthz" "$authgw_pid" "$var/$server.log"
+}
+
+# --- Granian (WSGI mode), the alternative to gunicorn measured beside it (issue 14) ------------
+# BENCH_GRANIAN_ARGS: the settings under test; the default is the one bench/granian_tune.sh
+# found cheapest per request among those comparable to gunicorn's 2 workers x 8 threads.
+GRANIAN_ARGS="${BENCH_GRANIAN_ARGS:---workers 2 --blocking-threads 8}"
+granian_prerequisites() {  # Granian is a bench-only package: bench/requirements.txt
+  "$PYTHON" -c 'import granian' 2>/dev/null \
+    || "$PYTHON" -m pip install --quiet -r bench/requirements.txt
+}
+granian_command() {  # port wsgi-target [settings]: sets granian_cmd, the command line (an array);
+  # settings: one string of granian options, GRANIAN_ARGS when omitted.
+  local settings=()
+  read -ra settings <<<"${3:-$GRANIAN_ARGS}"
+  granian_cmd=("$PYTHON" -m granian --interface wsgi --host 127.0.0.1 --port "$1" --no-ws
+    --log-level warning --respawn-failed-workers "${settings[@]}" "$2")
 }

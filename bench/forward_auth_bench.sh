@@ -26,6 +26,13 @@
 #
 #   bench/forward_auth_bench.sh
 #   BENCH_SECONDS=10 bench/forward_auth_bench.sh       # shorter measured runs (default 20 s)
+#   BENCH_SERVERS="gunicorn granian" bench/forward_auth_bench.sh
+#
+# BENCH_SERVERS="gunicorn granian" adds, in the same run, the same Python rows served by Granian
+# in WSGI mode (bench/requirements.txt, installed into .venv when missing; settings:
+# BENCH_GRANIAN_ARGS, default in bench/bench_lib.sh): the bare Django view, and authgw on Redis
+# sessions (signed in, anonymous, behind nginx), right after gunicorn's on the same store, sid
+# and port.
 #
 # BENCH_WARMUP (5 s), BENCH_THREADS (2), BENCH_CONNECTIONS (32), BENCH_REDIS_URL
 # (redis://127.0.0.1:6379/9: Apache's Redis cache and authgw's Redis rows; Apache uses the same
@@ -38,6 +45,8 @@ cd "$(dirname "$0")/.."
 # shellcheck source=bench/bench_lib.sh
 source bench/bench_lib.sh
 bench_prerequisites
+SERVERS="${BENCH_SERVERS:-gunicorn}"
+[[ " $SERVERS " == *" granian "* ]] && granian_prerequisites
 bench_workdir authgw-fwd-bench
 
 export DJANGO_SECRET_KEY="${DJANGO_SECRET_KEY:-forward-auth-bench-secret-not-for-production}"
@@ -58,6 +67,7 @@ front_pid="${pids[-1]}"
 start_emulator "$product" "$apache/redirect_uri"
 
 print_load
+[[ " $SERVERS " == *" granian "* ]] && echo "granian rows: granian --interface wsgi $GRANIAN_ARGS"
 measure "nginx serving the small file (the rig's ceiling)" --server "$upstream_pid" \
   -- "http://127.0.0.1:$upstream_port/users"
 
@@ -82,14 +92,37 @@ wait_http "http://127.0.0.1:$hello_port/" "$hello_pid" "$work/hello.log"
 measure "gunicorn 2x8 gthread + bare Django view, no middleware" --server "$hello_pid" \
   -- "http://127.0.0.1:$hello_port/users"
 stop "$hello_pid"
+if [[ " $SERVERS " == *" granian "* ]]; then
+  granian_command "$hello_port" bench.hello.wsgi:application
+  "${granian_cmd[@]}" >"$work/hello-granian.log" 2>&1 &
+  hello_pid=$!
+  pids+=("$hello_pid")
+  wait_http "http://127.0.0.1:$hello_port/" "$hello_pid" "$work/hello-granian.log"
+  measure "Granian + bare Django view, no middleware" --server "$hello_pid" \
+    -- "http://127.0.0.1:$hello_port/users"
+  stop "$hello_pid"
+fi
 
 # --- authgw ---------------------------------------------------------------------------------
 write_authgw_config "$product"
-run_authgw() {  # store-label var-name redis-url database-url: the three rows on that store
-  local label="$1"
-  start_authgw "$work/authgw-$2" "$product_port" "$3" "$4"
-  local pid="$authgw_pid" sid
+run_authgw() {  # store-label var-name redis-url database-url [servers]: the rows on that store,
+  # under gunicorn.conf.py and then under each other server named (granian)
+  local label="$1" var="$work/authgw-$2" server
+  prepare_authgw "$var" "$3" "$4"
+  serve_authgw "$var" "$product_port" gunicorn
+  local sid
   sid="$(support login-authgw "$product")"
+  authgw_rows "$label" "$sid" "$3"
+  for server in ${5:-}; do
+    [[ "$server" == gunicorn ]] && continue
+    stop "$authgw_pid"
+    serve_authgw "$var" "$product_port" "$server"
+    authgw_rows "$label, $server" "$sid" "$3"
+  done
+  stop "$authgw_pid"
+}
+authgw_rows() {  # label sid redis-url: the three rows against the authgw now serving (authgw_pid)
+  local label="$1" sid="$2" pid="$authgw_pid"
   local ask=(-H "Original-Request-Uri: /users" -H "Original-Request-Method: GET")
   expect_status 200 "/auth with the admin's session" -H "Cookie: sid=$sid" "${ask[@]}" \
     "$product/auth"
@@ -106,9 +139,8 @@ run_authgw() {  # store-label var-name redis-url database-url: the three rows on
   measure "nginx auth_request -> authgw /auth -> nginx, signed in ($label)" --server "$pid" \
     --nginx "$front_pid" --nginx "$upstream_pid" "${redis_args[@]}" \
     -- -H "Cookie: sid=$sid" "http://127.0.0.1:$front_port/orders"
-  stop "$pid"
 }
-run_authgw "Redis sessions" redis "$REDIS" "${BENCH_DATABASE_URL:-}"
+run_authgw "Redis sessions" redis "$REDIS" "${BENCH_DATABASE_URL:-}" "$SERVERS"
 run_authgw "embedded default" embedded "" ""
 
 echo
