@@ -3,6 +3,8 @@
     python bench/load_rss.py sample MASTER_PID OUT_FILE     # RSS: a line a second until stopped
     python bench/load_rss.py cpu MASTER_PID                 # CPU ticks so far (utime + stime)
     python bench/load_rss.py report OUT_FILE WINDOW_S REQUESTS CPU_TICKS
+    python bench/load_rss.py per-process MASTER_PID OUT_FILE EVERY_S   # RSS of each process
+    python bench/load_rss.py soak-report OUT_FILE LIMIT_PCT            # first/last/max, change
 """
 
 from __future__ import annotations
@@ -81,10 +83,63 @@ def report(out: Path, window_s: float, requests: int, cpu_ticks: int) -> None:
     )
 
 
+def per_process(master: int, out: Path, every_s: float) -> None:
+    """Every EVERY_S seconds, one line per process: `seconds pid rss_kib` (bench/rss_soak.sh)."""
+    start = time.monotonic()
+    with out.open("a") as file:
+        while Path(f"/proc/{master}").exists():
+            at = time.monotonic() - start
+            for pid in (master, *sorted(_children(master))):
+                file.write(f"{at:.1f} {pid} {_rss_kib(pid)}\n")
+            file.flush()
+            time.sleep(max(0.0, every_s - (time.monotonic() - start - at)))
+
+
+def soak_report(out: Path, limit_pct: float) -> bool:
+    """Per process: first, last and max RSS, last vs first and max vs first in %. True when every
+    process's every sample stays within LIMIT_PCT of its first (a process that appears late, i.e.
+    a respawned worker, is reported on its own lines)."""
+    series: dict[int, list[tuple[float, int]]] = {}
+    for line in out.read_text().splitlines():
+        at, pid, kib = line.split()
+        if int(kib):  # 0: the process was gone when read
+            series.setdefault(int(pid), []).append((float(at), int(kib)))
+    flat = True
+    print(
+        "| process | samples | from s | first MiB | last MiB | max MiB | min MiB "
+        "| last vs first | max vs first |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    totals: dict[float, int] = {}
+    for index, (pid, points) in enumerate(series.items()):
+        for at, kib in points:
+            totals[at] = totals.get(at, 0) + kib
+        role = "master" if index == 0 else f"worker {index}"
+        flat &= _soak_row(f"{role} (pid {pid})", points, limit_pct)
+    _soak_row("all processes", sorted(totals.items()), limit_pct)
+    return flat
+
+
+def _soak_row(name: str, points: list[tuple[float, int]], limit_pct: float) -> bool:
+    kib = [k for _, k in points]
+    first, last, top, low = kib[0], kib[-1], max(kib), min(kib)
+    change = (last - first) / first * 100
+    peak = (top - first) / first * 100
+    print(
+        f"| {name} | {len(kib)} | {points[0][0]:.0f} | {first / 1024:.1f} | {last / 1024:.1f} | "
+        f"{top / 1024:.1f} | {low / 1024:.1f} | {change:+.2f} % | {peak:+.2f} % |"
+    )
+    return max(abs(k - first) for k in kib) / first * 100 <= limit_pct
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "sample":
         sample(int(sys.argv[2]), Path(sys.argv[3]))
     elif sys.argv[1] == "cpu":
         print(cpu(int(sys.argv[2])))
+    elif sys.argv[1] == "per-process":
+        per_process(int(sys.argv[2]), Path(sys.argv[3]), float(sys.argv[4]))
+    elif sys.argv[1] == "soak-report":
+        sys.exit(0 if soak_report(Path(sys.argv[2]), float(sys.argv[3])) else 1)
     else:
         report(Path(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
