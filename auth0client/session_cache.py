@@ -68,8 +68,12 @@ class _State:
 
 @dataclass(frozen=True)
 class _Source:
-    client: Redis
+    """The store the subscriber listens to. Django builds a cache object (and a Redis client) per
+    thread, so the store is known by its configuration, not by a client object."""
+
+    config: dict[str, Any] = field(repr=False)  # settings.CACHES["default"], the very object
     channel: str
+    client: Redis = field(repr=False)  # of the thread that started it: the same server
 
 
 _state = _State(pid=-1)
@@ -198,15 +202,16 @@ def _forget_everything(state: _State) -> None:
 
 
 def _ensure_subscriber(state: _State, client: Redis) -> None:
-    """One subscriber per process, on the store's current client and channel (tests and a
+    """One subscriber per process, on the store's current configuration and channel (tests and a
     changed SESSION_SCOPE move them; the old subscriber then stops and what it vouched for goes)."""
     source = state.source
-    if source is not None and source.client is client and source.channel == _channel():
+    config = settings.CACHES["default"]
+    if source is not None and source.config is config and source.channel == _channel():
         return
     with _start_lock:
         if state.source is source:
             _forget_everything(state)
-            state.source = _Source(client, _channel())
+            state.source = _Source(config, _channel(), client)
             subscriber = threading.Thread(
                 target=_listen_forever, args=(state, state.source), name="session-cache"
             )

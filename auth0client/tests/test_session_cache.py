@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -75,6 +76,28 @@ def test_a_session_read_once_is_served_by_the_process_for_a_second(cache_on, rea
     assert sessions.session_get_by_sid(sid, recent=True) == session
 
     assert reads == []
+
+
+def test_every_thread_of_a_process_shares_one_subscriber_and_one_cache(cache_on) -> None:
+    """Django gives each thread its own cache object and Redis client (gunicorn's gthread
+    workers): the subscriber and the entries must not follow them."""
+    source = session_cache._current().source
+    sid, session = signed_in()
+    sessions.session_get_by_sid(sid, recent=True)
+    found: list[object] = []
+
+    def read() -> None:
+        found.append(session_cache.get(session.handle))
+
+    threads = [threading.Thread(target=read) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert session_cache._current().source is source
+    assert session_cache._current().listening
+    assert [entry.session for entry in found] == [session] * 8  # type: ignore[union-attr]
 
 
 def test_refresh_and_logout_decide_on_the_stored_value_never_the_cached_one(
