@@ -13,6 +13,8 @@
 #   BENCH_SECONDS=10 TUNE_ROUNDS=2 bench/granian_tune.sh
 #   TUNE_SETTINGS=$'--workers 2 --blocking-threads 8\n--workers 2 --blocking-threads 2' \
 #     bench/granian_tune.sh         # one Granian setting a line ("gunicorn": gunicorn.conf.py)
+#   TUNE_SETTINGS=$'gunicorn\n--workers 2 --blocking-threads 8' TUNE_ANONYMOUS=1 TUNE_ROUNDS=4 \
+#     bench/granian_tune.sh         # + an anonymous (401) row per setting: paired ratios
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/bench_lib.sh
@@ -57,6 +59,10 @@ for round in $(seq 1 "$ROUNDS"); do
       "$product/auth"
     measure "$label, GET /auth signed in (round $round)" --server "$authgw_pid" --redis "$REDIS" \
       -- -H "Cookie: sid=$sid" "${ask[@]}" "$product/auth"
+    if [[ -n "${TUNE_ANONYMOUS:-}" ]]; then
+      measure "$label, GET /auth anonymous (round $round)" --server "$authgw_pid" \
+        --redis "$REDIS" -- -H "Accept: application/json" "${ask[@]}" "$product/auth"
+    fi
     stop "$authgw_pid"
   done <<<"$SETTINGS"
 done
