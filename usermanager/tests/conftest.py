@@ -173,15 +173,24 @@ def auth0_server() -> Iterator[EmulatorProcess]:
         yield emulator
 
 
+# Short enough that the fault tests' injected latency is a timeout; a test with no fault armed and
+# heavy parallel work (seeding) may use a realistic timeout instead.
+FAULT_TEST_TIMEOUT_S = 0.4
+
+
+def emulator_management_client(emulator: EmulatorProcess, *, timeout_s: float) -> ManagementClient:
+    return ManagementClient(
+        ManagementTransport(management_config(emulator), timeout_s=timeout_s, rate_limit_retries=2)
+    )
+
+
 @pytest.fixture
 def real_auth0(
     auth0_server: EmulatorProcess, monkeypatch: pytest.MonkeyPatch, settings: Any
 ) -> Iterator[Auth0Side]:
     """The services talk to the emulator over real sockets, with short timeouts and rechecks."""
     auth0_server.set_faults({})
-    client = ManagementClient(
-        ManagementTransport(management_config(auth0_server), timeout_s=0.4, rate_limit_retries=2)
-    )
+    client = emulator_management_client(auth0_server, timeout_s=FAULT_TEST_TIMEOUT_S)
     monkeypatch.setattr(management, "get_management_client", lambda: client)
     settings.USERMANAGER = replace(settings.USERMANAGER, recheck_delays_s=(0.3, 0.6, 1.0, 1.5))
     yield Auth0Side(auth0_server)
