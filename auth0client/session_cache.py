@@ -61,7 +61,7 @@ class _State:
     entries: dict[str, Entry] = field(default_factory=dict)
     generation: int = 0
     listening: bool = False
-    # What the subscriber listens to: the store's client and the channel of SESSION_SCOPE.
+    # What the subscriber listens to: the store (by its configuration) and SESSION_SCOPE's channel.
     source: _Source | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
