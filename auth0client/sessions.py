@@ -307,25 +307,30 @@ def session_delete(session: Session, *, now: int | None = None) -> None:
     session. The current token's entry is renewed first, so that no moment lets it fall back to
     local JWT validation; earlier tokens' entries were written to outlive those tokens.
     """
-    now = int(now or time.time())
+    _session_end(session, int(now or time.time()))
+    _user_index_remove(session.user_id, session.handle)
+    session_cache.invalidate(handles=[session.handle])
+
+
+def _session_end(session: Session, now: int) -> None:
     index = {"h": session.handle, "exp": session.expires_at}
     store.put(_token_key(session.access_token), index, _token_ttl_s(session, now))
     store.delete(_session_key(session.handle))
-    _user_index_remove(session.user_id, session.handle)
-    session_cache.invalidate(handles=[session.handle])
 
 
 def user_sessions_end(user_id: str) -> int:
     """Ends every session of a user (blocked, deleted, password changed), and so refuses every
     access token issued through them until it expires; returns how many sessions ended."""
-    handles = _user_handles(user_id)
+    now = int(time.time())
     ended = 0
-    for handle in handles:
+    for handle in _user_handles(user_id):
         session = _session(store.get(_session_key(handle)))
         if session is not None:
-            session_delete(session)
+            _session_end(session, now)
             ended += 1
     store.delete(_user_key(user_id))
+    # One invalidation for all of them (each session_delete would publish and wait on its own).
+    session_cache.invalidate(user_ids=[user_id])
     return ended
 
 
