@@ -82,7 +82,14 @@ def code_flow(client, provider, tenant):
 
     jwks = []
 
-    def run(*, redirect="/after-login", code="the-code", answer=None, status=200):
+    def run(
+        *,
+        redirect="/after-login",
+        code="the-code",
+        answer=None,
+        status=200,
+        refresh_token="rt-1",  # noqa: S107
+    ):
         started = client.get("/authorize", {"redirect": redirect})
         assert started.status_code == 302, started.content
         query = parse_qs(urlsplit(started["Location"]).query)
@@ -90,7 +97,7 @@ def code_flow(client, provider, tenant):
             jwks.append(idp.serve_jwks(provider))
         provider.post(
             idp.TOKEN_URL,
-            json=answer or idp.token_answer(nonce=query["nonce"][0]),
+            json=answer or idp.token_answer(nonce=query["nonce"][0], refresh_token=refresh_token),
             status=status,
             match=[pkce_matcher(query["code_challenge"][0])],
         )

@@ -175,12 +175,15 @@ def test_refresh_token_is_encrypted_at_rest(code_flow):
 
     from auth0client import store
 
-    sid = code_flow().cookies["sid"].value
+    # Spaces and "#" never occur in base64url: the plaintext cannot turn up by chance inside a
+    # token or the ciphertext.
+    plaintext = "refresh token #1"
+    sid = code_flow(refresh_token=plaintext).cookies["sid"].value
 
     record = cache.get(store.key("session", digest(sid)))
-    assert record["sealed_refresh_token"] not in (None, "rt-1")
-    assert "rt-1" not in repr(record)
-    assert session_get(digest(sid)).refresh_token == "rt-1"
+    assert record["sealed_refresh_token"] not in (None, plaintext)
+    assert plaintext not in repr(record)
+    assert session_get(digest(sid)).refresh_token == plaintext
 
 
 def _state_of(client):
