@@ -47,7 +47,20 @@ def client_of(request: HttpRequest) -> ClientConfig:
     return client
 
 
+_CREDENTIALS_ATTR = "_auth0client_credentials"
+
+
 def credentials_of(request: HttpRequest) -> Credentials:
+    """The request's `sid`, bearer token and address, read once (middleware, resolver and view
+    each ask; none of the headers they come from changes while the request is served)."""
+    credentials: Credentials | None = getattr(request, _CREDENTIALS_ATTR, None)
+    if credentials is None:
+        credentials = _read_credentials(request)
+        setattr(request, _CREDENTIALS_ATTR, credentials)
+    return credentials
+
+
+def _read_credentials(request: HttpRequest) -> Credentials:
     authorization = request.headers.get("Authorization", "")
     bearer = None
     if authorization[: len(_BEARER_PREFIX)].lower() == _BEARER_PREFIX:
