@@ -60,14 +60,12 @@ def test_seed_demo_seed_users_and_reconcile_users_against_auth0(real_auth0, tmp_
     assert (remote.get("blocked", False), remote["app_metadata"]["groups"]) == (False, ["customer"])
 
 
-AUTH0_TIMEOUT_S = 5.0  # the product's AUTH0_TIMEOUT_SECONDS default
-
-
 @pytest.fixture
-def unhurried_auth0(real_auth0, auth0_server, monkeypatch):
+def unhurried_auth0(real_auth0, auth0_server, monkeypatch, settings):
     """No fault is armed: 24 parallel creates (the emulator hashes each password) on a busy CI
-    machine may take longer than the fault tests' 0.4 s, which would fail a row, not the test."""
-    client = emulator_management_client(auth0_server, timeout_s=AUTH0_TIMEOUT_S)
+    machine may take longer than the fault tests' 0.4 s, which would fail a row, not the test.
+    So the client waits as the product's does (AUTH0_TIMEOUT_SECONDS)."""
+    client = emulator_management_client(auth0_server, timeout_s=settings.AUTH0_TIMEOUT_SECONDS)
     monkeypatch.setattr(management, "get_management_client", lambda: client)
     return real_auth0
 
