@@ -301,18 +301,19 @@ def token_index_get(access_token: str) -> dict[str, Any] | None:
 
 
 def session_delete(session: Session, *, now: int | None = None) -> None:
-    """Ends the session for every process sharing the store (logout, revocation, expiry).
-
-    Its access tokens stay refused until they expire: their index entries name this now missing
-    session. The current token's entry is renewed first, so that no moment lets it fall back to
-    local JWT validation; earlier tokens' entries were written to outlive those tokens.
-    """
+    """Ends the session for every process sharing the store (logout, revocation, expiry)."""
     _session_end(session, int(now or time.time()))
     _user_index_remove(session.user_id, session.handle)
     session_cache.invalidate(handles=[session.handle])
 
 
 def _session_end(session: Session, now: int) -> None:
+    """Deletes the stored session; its access tokens stay refused until they expire.
+
+    Their index entries name this now missing session. The current token's entry is renewed
+    first, so that no moment lets it fall back to local JWT validation; earlier tokens' entries
+    were written to outlive those tokens.
+    """
     index = {"h": session.handle, "exp": session.expires_at}
     store.put(_token_key(session.access_token), index, _token_ttl_s(session, now))
     store.delete(_session_key(session.handle))
